@@ -1,0 +1,112 @@
+"""The ``nasbench`` command line.  Each subcommand builds a frozen config and calls one job."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+import nasbench
+
+__all__ = ["main"]
+
+
+def _add_train(sub):
+    p = sub.add_parser("train", help="train one architecture and print its learning curve")
+    p.add_argument("--arch", required=True, help="NAS-Bench-201 string")
+    p.add_argument("--task", default="mnist1d", help="mnist1d, synthetic, cifar10, cifar100, imagenet16-120")
+    p.add_argument("--preset", default=None, help="network preset (default: nb201-<task>)")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--seed", type=int, nargs="+", default=[0])
+    p.add_argument("--batch-size", type=int, default=None)
+    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--data-root", default=None, help="directory with the CIFAR / ImageNet16-120 files")
+    p.set_defaults(func=_run_train)
+
+
+def _run_train(args) -> int:
+    from nasbench.jobs.live import TrainJob, run_train
+
+    return run_train(TrainJob(arch=args.arch, task=args.task, preset=args.preset, epochs=args.epochs,
+                              seeds=tuple(args.seed), batch_size=args.batch_size, device=args.device,
+                              threads=args.threads, data_root=args.data_root))
+
+
+def _add_profile(sub):
+    p = sub.add_parser("profile", help="params, FLOPs (MACs) and latency of one architecture")
+    p.add_argument("--arch", required=True, help="NAS-Bench-201 string")
+    p.add_argument("--preset", default="nb201-cifar10")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 64])
+    p.add_argument("--repeats", type=int, default=20)
+    p.set_defaults(func=_run_profile)
+
+
+def _run_profile(args) -> int:
+    from nasbench.jobs.live import ProfileJob, run_profile
+
+    return run_profile(ProfileJob(arch=args.arch, preset=args.preset, device=args.device,
+                                  batch_sizes=tuple(args.batch_sizes), repeats=args.repeats))
+
+
+def _add_generate(sub):
+    p = sub.add_parser("generate", help="train architectures into a records directory (resumable)")
+    p.add_argument("--space", default="nb201")
+    p.add_argument("--task", default="mnist1d")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--executor", default="local", choices=["local", "ray"])
+    p.add_argument("--ray-address", default=None)
+    p.add_argument("--rule", default="function", choices=["function", "nb201"],
+                   help="equivalence rule: one representative per class is trained")
+    p.add_argument("--archs", type=int, nargs="+", default=None, help="explicit architecture indices")
+    p.add_argument("--sample", type=int, default=None, help="train only the first N of the shuffled plan")
+    p.add_argument("--preset", default="nb201-mnist1d")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--data-root", default=None)
+    p.add_argument("--out", required=True, help="records directory (created; reused to resume)")
+    p.set_defaults(func=_run_generate)
+
+
+def _run_generate(args) -> int:
+    from nasbench.jobs.ground_truth import GenerateConfig, generate
+
+    cfg = GenerateConfig(out=args.out, space=args.space, task=args.task, seeds=tuple(args.seeds),
+                         epochs=args.epochs, workers=args.workers, executor=args.executor,
+                         ray_address=args.ray_address, rule=args.rule,
+                         archs=tuple(args.archs) if args.archs else None, sample=args.sample,
+                         preset=args.preset, batch_size=args.batch_size, device=args.device,
+                         data_root=args.data_root)
+    rep = generate(cfg)
+    print(f"{rep.done_before + rep.trained}/{rep.planned} architectures done "
+          f"({rep.trained} trained now, {rep.seconds:.0f} s); records in {rep.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nasbench", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"nasbench {nasbench.__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in _ADDERS:
+        add(sub)
+    return parser
+
+
+_ADDERS = [_add_train, _add_profile, _add_generate]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except (ValueError, FileNotFoundError, KeyError, RuntimeError) as err:
+        print(f"nasbench {args.command}: error: {err}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"nasbench {args.command}: interrupted (finished work is kept; rerun to resume)", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""One function per job; the CLI builds their frozen config dataclasses."""

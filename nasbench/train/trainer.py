@@ -1,0 +1,251 @@
+"""Live training of NB201-style networks: :class:`Trainer` and :class:`LearningCurve`.
+
+The trainer knows PyTorch, not benchmarks.  Several seeds of one architecture can be trained
+together as one packed model (``TrainConfig.pack_seeds``): copy ``i`` is initialised with seed
+``seeds[i]``, sees its own data order (from a generator seeded with ``seeds[i]``) and has its
+own parameters, so the result equals training the seeds one after another, up to float
+rounding, at a lower per-seed cost on CPU.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import os
+import platform
+import time
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from nasbench.train.data import Task
+from nasbench.train.models import build_model
+from nasbench.types import Architecture
+
+__all__ = ["TrainConfig", "LearningCurve", "Trainer", "MNIST1D_TABLE_CONFIG", "resolve_device"]
+
+METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Training settings; defaults are NAS-Bench-201's (SGD Nesterov 0.9, lr 0.1 cosine to 0
+    per step, weight decay 5e-4, batch 256, 200 epochs, no label smoothing).
+
+    ``device``: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.  ``threads``: torch
+    intra-op threads on CPU (``None`` keeps torch's default).  ``amp`` and ``channels_last`` only
+    apply on CUDA; ``deterministic`` turns cudnn benchmarking off and asks torch for
+    deterministic kernels.
+    """
+
+    preset: str = "nb201-cifar10"
+    epochs: int = 200
+    batch_size: int = 256
+    lr: float = 0.1
+    momentum: float = 0.9
+    nesterov: bool = True
+    weight_decay: float = 5e-4
+    label_smoothing: float = 0.0
+    eval_batch_size: int = 1024
+    device: str = "auto"
+    threads: int | None = 1
+    amp: bool = True
+    channels_last: bool = True
+    deterministic: bool = True
+    pack_seeds: bool = True
+
+    def replace(self, **kw) -> "TrainConfig":
+        return dataclasses.replace(self, **kw)
+
+
+#: the configuration of the shipped ``nb201-mnist1d`` table
+MNIST1D_TABLE_CONFIG = TrainConfig(preset="nb201-mnist1d", epochs=10, batch_size=128)
+
+
+@dataclass
+class LearningCurve:
+    """Per-epoch results of one architecture trained with ``n_seeds`` seeds.
+
+    Attributes
+    ----------
+    arch : Architecture
+    seeds : ndarray of int, shape (n_seeds,)
+    epochs : ndarray of int, shape (n_epochs,)
+        1..E.
+    metrics : dict of str -> ndarray, shape (n_seeds, n_epochs)
+        ``train_acc``, ``train_loss`` (running means over the epoch's batches), ``val_acc``,
+        ``val_loss``, ``test_acc``, ``test_loss`` (after the epoch, eval mode); accuracy in %.
+        NaN from the epoch a seed diverged on.
+    train_time : ndarray, shape (n_seeds, n_epochs)
+        Cumulative training seconds per seed (evaluation excluded; a packed step's time is
+        split evenly between its seeds).
+    diverged : ndarray of bool, shape (n_seeds,)
+        ``True`` when the loss became NaN/inf; that seed's metrics are NaN from then on.
+    """
+
+    arch: Architecture
+    seeds: np.ndarray
+    epochs: np.ndarray
+    metrics: dict[str, np.ndarray]
+    train_time: np.ndarray
+    diverged: np.ndarray
+    info: dict = field(default_factory=dict)
+
+    def final(self, metric: str = "val_acc") -> np.ndarray:
+        """``(n_seeds,)`` value of ``metric`` at the last epoch."""
+        return self.metrics[metric][:, -1]
+
+
+def resolve_device(device: str) -> torch.device:
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise RuntimeError("device='cuda' requested but torch.cuda.is_available() is False")
+    if device not in ("cpu", "cuda") and not device.startswith("cuda:"):
+        raise ValueError(f"unknown device {device!r}; use auto, cpu or cuda")
+    return torch.device(device)
+
+
+class Trainer:
+    """Train architectures on a :class:`~nasbench.train.data.Task`.
+
+    >>> trainer = Trainer(MNIST1D_TABLE_CONFIG)                      # doctest: +SKIP
+    >>> curve = trainer.train(arch, mnist1d_task(), seeds=[0, 1, 2])  # doctest: +SKIP
+    """
+
+    def __init__(self, config: TrainConfig = TrainConfig()):
+        self.config = config
+
+    # ------------------------------------------------------------------ api
+    def train(self, arch: Architecture, task: Task, seeds: int | Sequence[int] = 0,
+              progress: bool = False) -> LearningCurve:
+        """Train ``arch`` once per seed and return the per-epoch curves."""
+        seeds = [int(seeds)] if isinstance(seeds, (int, np.integer)) else [int(s) for s in seeds]
+        if not seeds:
+            raise ValueError("at least one seed is needed")
+        cfg = self.config
+        device = resolve_device(cfg.device)
+        if device.type == "cpu" and cfg.threads is not None:
+            torch.set_num_threads(int(cfg.threads))
+        if cfg.deterministic:
+            torch.backends.cudnn.benchmark = False
+        groups = [seeds] if cfg.pack_seeds else [[s] for s in seeds]
+        parts = [self._train_group(arch, task, g, device, progress) for g in groups]
+        metrics = {m: np.concatenate([p[0][m] for p in parts]) for m in METRICS}
+        info = {
+            "preset": cfg.preset, "device": str(device), "torch": torch.__version__,
+            "cuda": torch.version.cuda if device.type == "cuda" else None,
+            "threads": torch.get_num_threads() if device.type == "cpu" else None,
+            "task": task.name, "task_sha256": task.meta.get("sha256"),
+            "host_cpu": platform.processor() or platform.machine(),
+        }
+        return LearningCurve(
+            arch=arch, seeds=np.asarray(seeds, dtype=np.int32),
+            epochs=np.arange(1, cfg.epochs + 1, dtype=np.int32), metrics=metrics,
+            train_time=np.concatenate([p[1] for p in parts]),
+            diverged=np.concatenate([p[2] for p in parts]), info=info,
+        )
+
+    # ------------------------------------------------------------- internals
+    def _train_group(self, arch, task: Task, seeds: list[int], device, progress):
+        cfg = self.config
+        g = len(seeds)
+        model = build_model(arch, cfg.preset, seeds=seeds).to(device)
+        use_amp = cfg.amp and device.type == "cuda"
+        if device.type == "cuda" and cfg.channels_last and model.cfg.dim == 2:
+            model = model.to(memory_format=torch.channels_last)
+        params = [p for p in model.parameters() if p.requires_grad]
+        opt = torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum, nesterov=cfg.nesterov,
+                              weight_decay=cfg.weight_decay)
+        xtr = torch.as_tensor(task.x_train, device=device)
+        ytr = torch.as_tensor(task.y_train, device=device)
+        n = xtr.shape[0]
+        steps_per_epoch = math.ceil(n / cfg.batch_size)
+        total = cfg.epochs * steps_per_epoch
+        gens = [torch.Generator().manual_seed(s) for s in seeds]
+        scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
+
+        E = cfg.epochs
+        out = {m: np.full((g, E), np.nan, dtype=np.float64) for m in METRICS}
+        ttime = np.zeros((g, E), dtype=np.float64)
+        diverged = np.zeros(g, dtype=bool)
+        elapsed = 0.0
+        step = 0
+        bar = None
+        if progress:
+            from tqdm.auto import tqdm
+
+            bar = tqdm(total=E, desc=f"train {g} seed(s)", unit="epoch")
+        for ep in range(E):
+            model.train()
+            t0 = time.perf_counter()
+            perms = torch.stack([torch.randperm(n, generator=gg) for gg in gens]).to(device)  # (g, n)
+            loss_sum = torch.zeros(g, device=device, dtype=torch.float64)
+            corr_sum = torch.zeros(g, device=device, dtype=torch.float64)
+            for b in range(steps_per_epoch):
+                idx = perms[:, b * cfg.batch_size:(b + 1) * cfg.batch_size]  # (g, B)
+                B = idx.shape[1]
+                xb = xtr[idx.T]  # (B, g, c, ...)
+                xb = xb.reshape(B, g * xb.shape[2], *xb.shape[3:])
+                if task.augment is not None:
+                    xb = task.augment(xb, gens[0])
+                yb = ytr[idx.T]  # (B, g)
+                lr = 0.5 * cfg.lr * (1.0 + math.cos(math.pi * step / total))
+                for pg in opt.param_groups:
+                    pg["lr"] = lr
+                with torch.autocast(device.type, enabled=use_amp):
+                    logits = model(xb)  # (B, g, K)
+                    losses = F.cross_entropy(logits.permute(0, 2, 1).float(), yb, reduction="none",
+                                             label_smoothing=cfg.label_smoothing).mean(0)  # (g,)
+                opt.zero_grad(set_to_none=True)
+                scaler.scale(losses.sum()).backward()
+                scaler.step(opt)
+                scaler.update()
+                step += 1
+                with torch.no_grad():
+                    loss_sum += losses.detach().double() * B
+                    corr_sum += (logits.argmax(-1) == yb).sum(0).double()
+            if device.type == "cuda":
+                torch.cuda.synchronize()
+            elapsed += time.perf_counter() - t0
+            ttime[:, ep] = elapsed / g
+            tl = (loss_sum / n).cpu().numpy()
+            out["train_loss"][:, ep] = tl
+            out["train_acc"][:, ep] = (100.0 * corr_sum / n).cpu().numpy()
+            for split, x, y in (("val", task.x_val, task.y_val), ("test", task.x_test, task.y_test)):
+                acc, loss = self._evaluate(model, x, y, g, device, use_amp)
+                out[f"{split}_acc"][:, ep] = acc
+                out[f"{split}_loss"][:, ep] = loss
+            bad = ~np.isfinite(tl) | ~np.isfinite(out["val_loss"][:, ep])
+            newly = bad & ~diverged
+            diverged |= bad
+            for m in METRICS:
+                out[m][diverged, ep] = np.nan
+            if newly.any() and diverged.all():
+                break  # nothing left to learn: the rest stays NaN
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(val_acc=f"{np.nanmean(out['val_acc'][:, ep]):.1f}")
+        if bar is not None:
+            bar.close()
+        return out, ttime, diverged
+
+    @torch.no_grad()
+    def _evaluate(self, model, x: np.ndarray, y: np.ndarray, g: int, device, use_amp):
+        model.eval()
+        n = len(y)
+        corr = torch.zeros(g, dtype=torch.float64, device=device)
+        loss = torch.zeros(g, dtype=torch.float64, device=device)
+        bs = self.config.eval_batch_size
+        for s in range(0, n, bs):
+            xb = torch.as_tensor(x[s:s + bs], device=device)
+            yb = torch.as_tensor(y[s:s + bs], device=device)
+            xb = xb.repeat(1, g, *([1] * (xb.dim() - 2)))
+            with torch.autocast(device.type, enabled=use_amp):
+                logits = model(xb).float()  # (B, g, K)
+            loss += F.cross_entropy(logits.permute(0, 2, 1), yb[:, None].expand(-1, g),
+                                    reduction="none").sum(0).double()
+            corr += (logits.argmax(-1) == yb[:, None]).sum(0).double()
+        return (100.0 * corr / n).cpu().numpy(), (loss / n).cpu().numpy()
