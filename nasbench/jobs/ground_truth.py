@@ -86,6 +86,10 @@ def plan(cfg: GenerateConfig) -> np.ndarray:
     reps = space.unique_indices(cfg.rule)
     order = np.random.default_rng(cfg.order_seed).permutation(len(reps))
     reps = reps[order]
+    # landmark cells first (all-skip, all-pool, all-conv): a pilot can compare against them
+    cls = space.class_index(cfg.rule)
+    marks = [int(cls[space.index(space.arch((o,) * 6))]) for o in (1, 4, 3, 2)]
+    reps = np.concatenate([marks, [r for r in reps if r not in marks]]).astype(np.int64)
     return reps[: cfg.sample] if cfg.sample is not None else reps
 
 

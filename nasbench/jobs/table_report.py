@@ -1,0 +1,71 @@
+"""Quality figures of a ground-truth table: is it a meaningful benchmark?
+
+Works on the raw generation records (before merging) so a pilot can be judged while the run
+goes on.  Reported: final test accuracy spread (best minus median over trained classes),
+Kendall tau / Spearman between seed pairs' final accuracies (all classes and the top half),
+the best class against the all-skip and all-pool cells, rank correlation with parameter count
+(when static data are given), and training cost per architecture-seed.
+"""
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+__all__ = ["quality_from_records", "format_quality"]
+
+
+def quality_from_records(records_dir, metric: str = "test_acc") -> dict:
+    from scipy.stats import kendalltau, spearmanr
+
+    from nasbench.io.records import read_manifest, read_records
+    from nasbench.spaces import NB201Space
+
+    man = read_manifest(records_dir)
+    recs = read_records(records_dir)
+    if not recs:
+        raise ValueError(f"{records_dir}: no records yet")
+    idx = np.array(sorted(recs))
+    final = np.stack([recs[i].arrays[metric][:, -1] for i in idx])  # (n, n_seeds)
+    ttime = np.stack([recs[i].arrays["train_time"][:, -1] for i in idx])
+    mean = np.nanmean(final, 1)
+    out: dict = {"n_archs": int(len(idx)), "n_seeds": int(final.shape[1]), "metric": metric,
+                 "best": float(np.nanmax(mean)), "median": float(np.nanmedian(mean)),
+                 "worst": float(np.nanmin(mean))}
+    out["spread_best_minus_median"] = out["best"] - out["median"]
+    taus, taus_top, rhos = [], [], []
+    top = mean >= np.nanmedian(mean)
+    for a, b in itertools.combinations(range(final.shape[1]), 2):
+        ok = np.isfinite(final[:, a]) & np.isfinite(final[:, b])
+        taus.append(kendalltau(final[ok, a], final[ok, b])[0])
+        rhos.append(spearmanr(final[ok, a], final[ok, b])[0])
+        taus_top.append(kendalltau(final[ok & top, a], final[ok & top, b])[0])
+    out["seed_kendall_tau"] = float(np.mean(taus)) if taus else float("nan")
+    out["seed_spearman"] = float(np.mean(rhos)) if rhos else float("nan")
+    out["seed_kendall_tau_top_half"] = float(np.mean(taus_top)) if taus_top else float("nan")
+    space = NB201Space()
+    cls = space.class_index(man.get("rule", "function"))
+    named = {"all_skip": (1,) * 6, "all_pool": (4,) * 6, "all_conv3x3": (3,) * 6, "all_conv1x1": (2,) * 6}
+    pos = {int(i): k for k, i in enumerate(idx)}
+    for name, ops in named.items():
+        rep = int(cls[space.index(space.arch(ops))])
+        out[name] = float(mean[pos[rep]]) if rep in pos else None
+    out["train_s_per_arch_seed_median"] = float(np.nanmedian(ttime))
+    out["train_s_per_arch_seed_mean"] = float(np.nanmean(ttime))
+    out["diverged_runs"] = int(sum(int(recs[i].arrays["diverged"].sum()) for i in idx))
+    wall = [recs[i].info.get("wall_s", np.nan) for i in idx]
+    out["wall_s_per_arch_median"] = float(np.nanmedian(wall))
+    return out
+
+
+def format_quality(q: dict) -> str:
+    lines = []
+    for k, v in q.items():
+        lines.append(f"{k:32s} {v:.3f}" if isinstance(v, float) else f"{k:32s} {v}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m nasbench.jobs.table_report DIR
+    import sys
+
+    print(format_quality(quality_from_records(sys.argv[1])))
