@@ -51,7 +51,7 @@ class Record:
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
-        np.savez(buf, __index__=np.int64(self.index), __info__=np.frombuffer(
+        np.savez_compressed(buf, __index__=np.int64(self.index), __info__=np.frombuffer(
             json.dumps(self.info, sort_keys=True).encode(), dtype=np.uint8), **self.arrays)
         return buf.getvalue()
 
