@@ -1,0 +1,387 @@
+"""Tabular benchmarks: precomputed results read from a nasbench HDF5 table (:mod:`nasbench.io.hdf5`).
+
+>>> bench = load_benchmark("nb201-mnist1d")                       # doctest: +SKIP
+>>> ev = bench.query(idx, fidelity=10, seed=rng, metrics=["val_acc"])  # values["val_acc"]: (n,)
+
+Rows: one per architecture of the space; row ``i`` is the architecture with our index ``i``
+(``space.index``).  Missing rows are NaN (:meth:`TabularBenchmark.coverage` says how many have
+results).  Queries are fully vectorised: index arithmetic plus one ``np.take`` per metric; a
+single :class:`~nasbench.types.Architecture` or int takes a scalar fast path that returns
+exactly what the batched path returns for a one-element batch.
+
+Cost: cumulative training seconds from ``/cost/train_time`` when the table has it (for the
+same recorded seed as the values); otherwise full evaluations (1.0 at the top fidelity,
+``fidelity / max_fidelity`` below) with ``cost_unit = "evaluations"``.
+"""
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, pick_seeds
+from nasbench.io.hdf5 import TableData, TableError, open_table
+from nasbench.space import SearchSpace
+from nasbench.spaces import NB201Space
+from nasbench.types import Architecture, Evaluation
+
+__all__ = ["TabularBenchmark", "load_benchmark", "available_benchmarks", "user_data_dir", "search_dirs",
+           "table_filename"]
+
+#: space name in a table's attrs -> space class (literal, no registry)
+_SPACES: dict[str, type[SearchSpace]] = {"nb201": NB201Space}
+
+
+@functools.lru_cache(maxsize=4096)
+def _first_draw(seed: int, n_seeds: int) -> int:
+    """The seed column ``pick_seeds(1, n_seeds, seed, None)`` draws, cached (int seeds only)."""
+    return int(np.random.default_rng(seed).integers(0, n_seeds))
+
+
+class TabularBenchmark(Benchmark):
+    """A benchmark backed by a table file.
+
+    Parameters
+    ----------
+    path : str or Path
+        A nasbench HDF5 table (see :mod:`nasbench.io.hdf5`).
+    name : str, optional
+        Defaults to the table's ``name`` attr (e.g. ``"nb201-mnist1d"``).
+
+    Attributes
+    ----------
+    metrics, static_metrics, fidelities, fidelity_kind, cost_unit, n_seeds, seeds_are_means :
+        see :class:`~nasbench.benchmarks.base.Benchmark`.
+    attrs : dict
+        The table's root attributes (provenance, units, sources).
+    seeds : ndarray of int, shape (n_seeds,)
+        The recorded training seeds (``-1`` when the values are seed means).
+    """
+
+    def __init__(self, path, name: str | None = None):
+        data = open_table(path)
+        self._data: TableData = data
+        space_name = data.attrs["space"]
+        if space_name not in _SPACES:
+            raise TableError(f"{data.path}: unknown space {space_name!r}; known: {sorted(_SPACES)}")
+        self.space = _SPACES[space_name]()
+        if data.ops.shape != (self.space.size, self.space.n_edges):
+            raise TableError(f"{data.path}: /archs/ops has shape {data.ops.shape}; a {space_name} table has one "
+                             f"row per architecture: ({self.space.size}, {self.space.n_edges})")
+        if not np.array_equal(data.ops, self.space.all_ops()):
+            bad = int(np.flatnonzero((data.ops != self.space.all_ops()).any(1))[0])
+            raise TableError(f"{data.path}: row {bad} of /archs/ops is not the architecture with index {bad}; "
+                             "rows must be in the space's index order")
+        self.name = name or str(data.attrs.get("name") or f"{space_name}-{data.attrs['task']}")
+        canon = [m for m in PER_EPOCH_METRICS if m in data.metric_attrs]
+        self.metrics = tuple(canon + [m for m in data.metric_names if m not in canon])
+        self.static_metrics = tuple(data.static_names)
+        self.fidelities = np.array(data.fidelities, dtype=np.int32)
+        self.fidelities.setflags(write=False)
+        self.fidelity_kind = str(data.attrs["fidelity_kind"])
+        self.cost_unit = str(data.attrs["cost_unit"])
+        self.seeds = data.seeds
+        self.n_seeds = int(len(data.seeds))
+        self.seeds_are_means = bool(data.attrs.get("seeds_are_means", False))
+        self._size = self.space.size
+        self._L, self._K = self.space.n_edges, self.space.n_ops
+        self._fpos = {int(f): i for i, f in enumerate(self.fidelities)}
+        self._mean: dict[str, np.ndarray] = {}
+        self._metric_split: dict = {}
+        ev = (self.fidelities / self.fidelities[-1]).astype(np.float32)
+        ev.setflags(write=False)
+        self._eval_cost = ev
+        self._coverage: float | None = None
+        self._nb201_inverse: np.ndarray | None = None
+
+    # ------------------------------------------------------------ metadata
+    @property
+    def path(self) -> Path:
+        return self._data.path
+
+    @property
+    def attrs(self) -> dict:
+        """Root attributes of the table (provenance, units, sources); a copy."""
+        return dict(self._data.attrs)
+
+    @property
+    def metric_attrs(self) -> dict[str, dict]:
+        """Per-metric attributes (``higher_is_better``, ``unit``, ``split``, ``source`` ...)."""
+        out = {m: dict(a) for m, a in self._data.metric_attrs.items()}
+        out.update({m: dict(a) for m, a in self._data.static_attrs.items()})
+        return out
+
+    @property
+    def arch_class(self) -> np.ndarray | None:
+        """``(space.size,)`` int64: row -> row whose training produced it (None if not recorded)."""
+        return self._data.arch_class
+
+    def higher_is_better(self, metric: str) -> bool:
+        a = self._data.metric_attrs.get(metric) or self._data.static_attrs.get(metric)
+        if a is not None and "higher_is_better" in a:
+            return bool(a["higher_is_better"])
+        return super().higher_is_better(metric)
+
+    def coverage(self) -> float:
+        """Fraction of rows with a finite seed-mean ``val_acc`` at the top fidelity (any metric if absent)."""
+        if self._coverage is None:
+            m = "val_acc" if "val_acc" in self.metrics else self.metrics[0]
+            self._coverage = float(np.isfinite(self._seed_mean(m)[:, -1]).mean())
+        return self._coverage
+
+    def __repr__(self) -> str:
+        return f"TabularBenchmark({self.name!r}, path={str(self.path)!r})"
+
+    # ------------------------------------------------------------- arrays
+    def _arr(self, metric: str) -> np.ndarray:
+        """``(n_archs, n_seeds, n_fid)`` cached float32."""
+        return self._data.metric(metric)
+
+    def _seed_mean(self, metric: str) -> np.ndarray:
+        """``(n_archs, n_fid)`` mean over recorded seeds (NaN seeds ignored; NaN when none)."""
+        m = self._mean.get(metric)
+        if m is None:
+            a = self._arr(metric) if metric != "__cost__" else self._data.cost()
+            if a.shape[1] == 1:
+                m = a[:, 0, :]
+            else:
+                finite = np.isfinite(a)
+                cnt = finite.sum(1)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    m = (np.where(finite, a, 0).sum(1, dtype=np.float64) / cnt).astype(np.float32)
+            m = np.ascontiguousarray(m)
+            m.setflags(write=False)
+            self._mean[metric] = m
+        return m
+
+    # -------------------------------------------------------------- query
+    def query(self, archs, *, fidelity: int | None = None, seed=0, trial: int | None = None,
+              metrics: Sequence[str] | None = None) -> Evaluation:
+        """Look up a batch; see :class:`~nasbench.benchmarks.base.Benchmark`.
+
+        ``archs``: a list of :class:`Architecture`, an ``(n, L)`` int op array, an ``(n,)`` int
+        index array, or a single :class:`Architecture` / int (scalar fast path).  Per-epoch
+        values are ``(n,)`` at one fidelity or ``(n, n_fid)`` for ``fidelity=None``; static
+        values ``(n,)``; ``cost`` has the per-epoch shape.  Values are float32, NaN = missing.
+        """
+        if isinstance(archs, (Architecture, int, np.integer)) and not isinstance(archs, bool):
+            return self._query_one(archs, fidelity, seed, trial, metrics)
+        per, static = self.check_metrics(metrics)
+        idx = self.space.as_indices(archs)
+        return self._query_idx(idx, fidelity, seed, trial, per, static)
+
+    def query_nb201_index(self, nb201_idx, **kwargs) -> Evaluation:
+        """:meth:`query` by NAS-Bench-201's official index (``(n,)`` ints or one int).
+
+        Needs the static column ``nb201_index`` (imported NB201 tables carry it).
+        """
+        if "nb201_index" not in self.static_metrics:
+            raise KeyError(f"{self.name}: this table has no 'nb201_index' column (only imported NB201 tables do)")
+        if self._nb201_inverse is None:
+            col = self._data.static("nb201_index")
+            rows = np.flatnonzero(np.isfinite(col))
+            inv = np.full(self._size, -1, dtype=np.int64)
+            inv[col[rows].astype(np.int64)] = rows
+            self._nb201_inverse = inv
+        q = np.atleast_1d(np.asarray(nb201_idx))
+        if not np.issubdtype(q.dtype, np.integer) or q.ndim != 1:
+            raise TypeError("NB201 indices must be an int or a 1-D int array")
+        if q.size and (q.min() < 0 or q.max() >= self._size):
+            raise ValueError(f"NB201 indices must be in 0..{self._size - 1}")
+        rows = self._nb201_inverse[q]
+        if np.any(rows < 0):
+            raise ValueError(f"{self.name}: NB201 index {int(q[rows < 0][0])} is not in this table")
+        return self.query(rows, **kwargs)
+
+    def _cols(self, n: int, seed, trial) -> np.ndarray | None:
+        """``(n,)`` seed columns, or None for the seed mean (also for ``seeds_are_means``)."""
+        if self.seeds_are_means:
+            if trial is not None and not 0 <= int(trial) < self.n_seeds:
+                raise ValueError(f"trial={trial} out of range: this table has {self.n_seeds} seed(s)")
+            _check_seed_type(seed)
+            return None
+        return pick_seeds(n, self.n_seeds, seed, trial)
+
+    def _query_idx(self, idx: np.ndarray, fidelity, seed, trial, per: list[str], static: list[str]) -> Evaluation:
+        n = len(idx)
+        S, F = self.n_seeds, len(self.fidelities)
+        fpos = None if fidelity is None else self.fidelity_pos(fidelity)
+        cols = self._cols(n, seed, trial)
+        values: dict[str, np.ndarray] = {}
+        has_cost = self._data.has_cost
+        if fpos is not None:
+            if cols is None:
+                lin = idx * F + fpos
+                for m in per:
+                    values[m] = self._seed_mean(m).reshape(-1).take(lin)
+                cost = self._seed_mean("__cost__").reshape(-1).take(lin) if has_cost else None
+            else:
+                lin = (idx * S + cols) * F + fpos
+                for m in per:
+                    values[m] = self._arr(m).reshape(-1).take(lin)
+                cost = self._data.cost().reshape(-1).take(lin) if has_cost else None
+            if cost is None:
+                cost = np.full(n, self._eval_cost[fpos], dtype=np.float32)
+        else:
+            if cols is None:
+                for m in per:
+                    values[m] = self._seed_mean(m).take(idx, axis=0)
+                cost = self._seed_mean("__cost__").take(idx, axis=0) if has_cost else None
+            else:
+                rows = idx * S + cols
+                for m in per:
+                    values[m] = self._arr(m).reshape(-1, F).take(rows, axis=0)
+                cost = self._data.cost().reshape(-1, F).take(rows, axis=0) if has_cost else None
+            if cost is None:
+                cost = np.broadcast_to(self._eval_cost, (n, F)).copy()
+        for m in static:
+            values[m] = self._data.static(m).take(idx)
+        return Evaluation(values=values, cost=cost, fidelity=fidelity, fidelities=self.fidelities,
+                          cost_unit=self.cost_unit)
+
+    def _query_one(self, a, fidelity, seed, trial, metrics) -> Evaluation:
+        """Scalar path: same result as ``query([a], ...)``, without array set-up."""
+        if isinstance(a, Architecture):
+            if a.space != self.space.name:
+                raise ValueError(f"architecture from space {a.space!r} cannot be used with space "
+                                 f"{self.space.name!r}")
+            ops = a.ops
+            if len(ops) != self._L:
+                raise ValueError(f"{self.space.name}: expected {self._L} op ids, got {len(ops)}")
+            i, K = 0, self._K
+            for o in reversed(ops):
+                if not 0 <= o < K:
+                    raise ValueError(f"{self.space.name}: op ids must be in 0..{K - 1}, got {o}")
+                i = i * K + o
+        else:
+            i = int(a)
+            if not 0 <= i < self._size:
+                raise ValueError(f"{self.space.name}: index {i} out of range 0..{self._size - 1}")
+        key = metrics if metrics is None else tuple([metrics] if isinstance(metrics, str) else metrics)
+        split = self._metric_split.get(key)
+        if split is None:
+            split = self.check_metrics(metrics)
+            self._metric_split[key] = split
+        per, static = split
+        # seed column, drawn exactly as pick_seeds draws the first of a batch
+        if trial is not None or self.seeds_are_means or isinstance(seed, str):
+            c = self._cols(1, seed, trial)
+            col = None if c is None else int(c[0])
+        elif isinstance(seed, np.random.Generator):
+            col = int(seed.integers(0, self.n_seeds))
+        elif isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
+            col = _first_draw(int(seed), self.n_seeds)
+        else:
+            col = int(pick_seeds(1, self.n_seeds, seed, None)[0])  # raises the contract's TypeError
+        has_cost = self._data.has_cost
+        values = {}
+        if fidelity is not None:
+            f = self._fpos.get(fidelity) if isinstance(fidelity, (int, np.integer)) else None
+            if f is None:
+                f = self.fidelity_pos(fidelity)
+            sl = slice(f, f + 1)
+            if col is None:
+                for m in per:
+                    values[m] = self._seed_mean(m)[i, sl].copy()
+                cost = self._seed_mean("__cost__")[i, sl].copy() if has_cost else self._eval_cost[sl].copy()
+            else:
+                for m in per:
+                    values[m] = self._arr(m)[i, col, sl].copy()
+                cost = self._data.cost()[i, col, sl].copy() if has_cost else self._eval_cost[sl].copy()
+        else:
+            if col is None:
+                for m in per:
+                    values[m] = self._seed_mean(m)[i:i + 1].copy()
+                cost = self._seed_mean("__cost__")[i:i + 1].copy() if has_cost else self._eval_cost[None].copy()
+            else:
+                for m in per:
+                    values[m] = self._arr(m)[i, col:col + 1].copy()
+                cost = self._data.cost()[i, col:col + 1].copy() if has_cost else self._eval_cost[None].copy()
+        for m in static:
+            values[m] = self._data.static(m)[i:i + 1].copy()
+        return Evaluation(values=values, cost=cost, fidelity=fidelity, fidelities=self.fidelities,
+                          cost_unit=self.cost_unit)
+
+
+def _check_seed_type(seed) -> None:
+    if isinstance(seed, str):
+        if seed != "mean":
+            raise ValueError(f"seed must be an int, a np.random.Generator or 'mean', got {seed!r}")
+    elif seed is None:
+        raise TypeError("a seed is required (int or np.random.Generator); nasbench never picks one")
+    elif isinstance(seed, bool) or not isinstance(seed, (int, np.integer, np.random.Generator, np.random.SeedSequence)):
+        raise TypeError(f"seed must be an int or np.random.Generator, got {type(seed).__name__}")
+
+
+# --------------------------------------------------------------- finding tables
+def user_data_dir() -> Path:
+    """Where importers write by default: ``$NASBENCH_DATA``, else ``$XDG_DATA_HOME/nasbench``,
+    else ``~/.local/share/nasbench``."""
+    env = os.environ.get("NASBENCH_DATA")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(xdg) / "nasbench"
+
+
+def _repo_tables() -> Path:
+    return Path(__file__).resolve().parents[2] / "tabular_data"
+
+
+def search_dirs(root=None) -> list[Path]:
+    """Directories searched for named tables: ``[root]`` if given, else ``$NASBENCH_DATA``,
+    ``<repo>/tabular_data`` and the user data directory, in that order."""
+    if root is not None:
+        return [Path(root).expanduser()]
+    dirs = []
+    if os.environ.get("NASBENCH_DATA"):
+        dirs.append(Path(os.environ["NASBENCH_DATA"]).expanduser())
+    dirs += [_repo_tables(), user_data_dir()]
+    out: list[Path] = []
+    for d in dirs:
+        if d not in out:
+            out.append(d)
+    return out
+
+
+def table_filename(name: str) -> str:
+    """``"nb201-mnist1d"`` -> ``"nb201_mnist1d.h5"`` (lower case, ``-`` -> ``_``)."""
+    return name.strip().lower().replace("-", "_") + ".h5"
+
+
+def available_benchmarks(root=None) -> dict[str, Path]:
+    """Named tables found in :func:`search_dirs`: name -> path (first directory wins)."""
+    out: dict[str, Path] = {}
+    for d in search_dirs(root):
+        if d.is_dir():
+            for p in sorted(d.glob("*.h5")):
+                out.setdefault(p.stem.replace("_", "-"), p)
+    return out
+
+
+def load_benchmark(name_or_path, root=None) -> TabularBenchmark:
+    """Open a tabular benchmark by path or by name.
+
+    A path (``Path``, or a string naming an existing file or ending in ``.h5``) opens that
+    file.  A name like ``"nb201-mnist1d"`` opens ``nb201_mnist1d.h5`` from the first of
+    :func:`search_dirs` that has it (``root`` alone when given).  An unknown name raises
+    ``FileNotFoundError`` listing the tables that are available.
+    """
+    if isinstance(name_or_path, Path) or (isinstance(name_or_path, str) and (
+            name_or_path.endswith(".h5") or os.sep in name_or_path or os.path.isfile(name_or_path))):
+        return TabularBenchmark(name_or_path)
+    if not isinstance(name_or_path, str):
+        raise TypeError(f"expected a benchmark name or a path, got {type(name_or_path).__name__}")
+    fname = table_filename(name_or_path)
+    dirs = search_dirs(root)
+    for d in dirs:
+        p = d / fname
+        if p.is_file():
+            return TabularBenchmark(p)
+    avail = available_benchmarks(root)
+    raise FileNotFoundError(
+        f"no table named {name_or_path!r} ({fname}) in {', '.join(str(d) for d in dirs)}; available: "
+        f"{sorted(avail) if avail else 'none'} (import NB201 tables with `nasbench import nb201-csv`)")
