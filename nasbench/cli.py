@@ -84,6 +84,60 @@ def _run_generate(args) -> int:
     return 0
 
 
+def _add_merge(sub):
+    p = sub.add_parser("merge", help="merge a generation's records into one HDF5 table")
+    p.add_argument("records", help="records directory written by `nasbench generate --out`")
+    p.add_argument("-o", "--out", required=True, help="table file to write (replaced atomically)")
+    p.add_argument("--static", default=None, help="directory with static/*.npz from the static pass")
+    p.set_defaults(func=_run_merge)
+
+
+def _run_merge(args) -> int:
+    from nasbench.benchmarks.tabular import TabularBenchmark
+    from nasbench.jobs.merge import merge_records
+
+    path = merge_records(args.records, args.out, static_dir=args.static)
+    bench = TabularBenchmark(path)
+    n = bench.space.size
+    print(f"wrote {path}: coverage {bench.coverage():.1%} ({round(bench.coverage() * n)}/{n} rows), "
+          f"{bench.n_seeds} seed(s), fidelities {bench.fidelities[0]}..{bench.fidelities[-1]}, "
+          f"static: {', '.join(bench.static_metrics) or 'none'}")
+    return 0
+
+
+def _add_import(sub):
+    p = sub.add_parser("import", help="import published results (NAS-Bench-201, HW-NAS-Bench) as tables")
+    isub = p.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    q = isub.add_parser("nb201-csv", help="the NAS-Bench-201 accuracy CSV -> one table per dataset")
+    q.add_argument("path", help="nb201_accuracy.csv")
+    q.add_argument("-o", "--out", default=None, help="output directory (default: the user data directory)")
+    q.set_defaults(func=_run_import_nb201)
+    q = isub.add_parser("hw-nas-bench", help="HW-NAS-Bench latencies/energies -> static metrics of NB201 tables")
+    q.add_argument("path", help="nb201_hwnasbench.csv")
+    q.add_argument("--table", default=None,
+                   help="an imported NB201 table, or a directory of them (default: the user data directory)")
+    q.add_argument("-o", "--out", default=None, help="write to this file instead of replacing --table")
+    q.set_defaults(func=_run_import_hw)
+
+
+def _run_import_nb201(args) -> int:
+    from nasbench.benchmarks.tabular import TabularBenchmark
+    from nasbench.jobs.importers import import_nb201_csv
+
+    for path in import_nb201_csv(args.path, args.out):
+        b = TabularBenchmark(path)
+        print(f"wrote {path} ({b.name}): best test_acc at 200 epochs {b.best('test_acc', fidelity=200):.2f} %")
+    return 0
+
+
+def _run_import_hw(args) -> int:
+    from nasbench.jobs.importers import import_hw_nas_bench
+
+    for path in import_hw_nas_bench(args.path, args.table, out=args.out):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nasbench", description=__doc__)
     parser.add_argument("--version", action="version", version=f"nasbench {nasbench.__version__}")
@@ -94,6 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 _ADDERS = [_add_train, _add_profile, _add_generate]
+_ADDERS += [_add_merge, _add_import]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -351,6 +351,27 @@ class TableData:
         """``(n_archs, n_seeds, n_fid)`` float32 cumulative train seconds, or None."""
         return self._load("cost/train_time") if self.has_cost else None
 
+    def as_write_kwargs(self) -> dict:
+        """Everything in the file as keyword arguments of :func:`write_table` (reads all arrays).
+
+        Used to rewrite a table with additions (e.g. HW-NAS-Bench latencies).  ``created``,
+        ``nasbench_version`` and ``git_commit`` are left out, so the rewrite records its own.
+        """
+        a = self.attrs
+        skip = _RESERVED | {"created", "nasbench_version", "git_commit"}
+        return dict(
+            space=a["space"], task=a["task"], ops=np.array(self.ops), fidelities=np.array(self.fidelities),
+            seeds=np.array(self.seeds), metrics={m: np.array(self.metric(m)) for m in self.metric_names},
+            static={m: np.array(self.static(m)) for m in self.static_names},
+            cost_train_time=None if not self.has_cost else np.array(self.cost()),
+            arch_class=None if self.arch_class is None else np.array(self.arch_class),
+            attrs={k: v for k, v in a.items() if k not in skip},
+            metric_attrs={m: dict(v) for m, v in self.metric_attrs.items()},
+            static_attrs={m: dict(v) for m, v in self.static_attrs.items()},
+            fidelity_kind=a["fidelity_kind"], fidelity_name=a.get("fidelity_name"), cost_unit=a["cost_unit"],
+            seeds_are_means=bool(a.get("seeds_are_means", False)),
+        )
+
     def _load(self, key: str) -> np.ndarray:
         arr = self._cache.get(key)
         if arr is None:
