@@ -64,7 +64,7 @@ def _read_static(static_dir: Path, n: int) -> tuple[dict, dict, dict]:
     """``(values {name: (n,) float32}, attrs {name: dict}, provenance dict)``."""
     d = Path(static_dir)
     folder = d / "static" if (d / "static").is_dir() else d
-    files = sorted(folder.glob("*.npz"))
+    files = [p for p in sorted(folder.glob("*.npz")) if not p.name.startswith(".")]  # skip temp files
     if not files:
         raise FileNotFoundError(f"{static_dir}: no static/*.npz files (run the static pass first)")
     values: dict[str, np.ndarray] = {}
@@ -102,7 +102,12 @@ def _read_static(static_dir: Path, n: int) -> tuple[dict, dict, dict]:
         if isinstance(meta.get(name), dict):
             a.update(meta[name])
         if name in units:
-            a["unit"] = units[name]
+            if name.startswith("latency_") and str(units[name]).startswith("ms "):
+                a["unit"], a["measurement"] = "ms", units[name]
+            else:
+                a["unit"] = units[name]
+        if name == "flops" and isinstance(meta.get("flops_counts"), str):
+            a["counts"] = meta["flops_counts"]
         if name.startswith("latency_") and "_bs" in name:
             a.setdefault("batch_size", int(name.rsplit("_bs", 1)[1]) if name.rsplit("_bs", 1)[1].isdigit() else None)
             a.setdefault("device", name[len("latency_"):].rsplit("_bs", 1)[0])

@@ -47,8 +47,9 @@ def _static_dir(root: Path) -> Path:
         np.savez(d / f"part{k}.npz", index=part, params=part / 1e4, flops=part / 1e2 + 1,
                  latency_cpu_bs1=np.full(len(part), 0.5), latency_cpu_bs256=np.full(len(part), 20.0),
                  repeats=np.int64(7))
+    (d / ".chunk-00000.123.tmp.npz").write_bytes(b"half a file")  # a static pass in progress
     (d / "meta.json").write_text(json.dumps({"units": {"params": "M", "flops": "M MACs", "latency_cpu_bs1": "ms",
-                                                       "latency_cpu_bs256": "ms"},
+                                                       "latency_cpu_bs256": "ms per forward pass of a batch of 256"},
                                              "cpu_model": "Test CPU", "repeats": 7}))
     return d.parent
 
@@ -86,6 +87,7 @@ def test_generate_merge_query(generated, tmp_path):
     np.testing.assert_allclose(b.table("params"), np.arange(SPACE.size) / 1e4, rtol=1e-6)
     assert b.metric_attrs["flops"]["unit"] == "M MACs"
     assert b.metric_attrs["latency_cpu_bs256"]["batch_size"] == 256
+    assert b.metric_attrs["latency_cpu_bs256"]["unit"] == "ms"
     assert b.attrs["static_pass"]["cpu_model"] == "Test CPU"
     # provenance
     a = b.attrs
