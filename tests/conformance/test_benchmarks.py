@@ -1,0 +1,161 @@
+"""The same contract checks over every benchmark implementation.
+
+Benchmarks: ``SyntheticBenchmark``; ``TabularBenchmark`` on the committed fixture; the
+imported NB201 CIFAR-10 table (when ``../shared/data/nb201`` is present; fails under CI=true
+without it).  Add new implementations to ``BENCHMARKS``.
+"""
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from nasbench.benchmarks.base import Benchmark
+from nasbench.benchmarks.synthetic import SyntheticBenchmark
+from nasbench.benchmarks.tabular import TabularBenchmark
+from nasbench.types import Architecture, Evaluation
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "nb201_tiny.h5"
+BENCHMARKS = ["synthetic", "tabular-fixture", "nb201-cifar10-imported"]
+
+
+@pytest.fixture(scope="session")
+def _imported_cifar10(nb201_data_dir, tmp_path_factory) -> Path:
+    from nasbench.jobs.importers import import_nb201_csv
+
+    [p] = import_nb201_csv(nb201_data_dir / "nb201_accuracy.csv", tmp_path_factory.mktemp("imp"),
+                           datasets=["cifar10"])
+    return p
+
+
+@pytest.fixture(scope="module", params=BENCHMARKS)
+def bench(request) -> Benchmark:
+    if request.param == "synthetic":
+        return SyntheticBenchmark(n_epochs=5, n_seeds=3)
+    if request.param == "tabular-fixture":
+        return TabularBenchmark(FIXTURE)
+    return TabularBenchmark(request.getfixturevalue("_imported_cifar10"))
+
+
+@pytest.fixture(scope="module")
+def idx(bench) -> np.ndarray:
+    """16 architectures: up to 8 with results (tabular tables are sparse) and 8 random ones."""
+    rng = np.random.default_rng(3)
+    have = np.flatnonzero(np.isfinite(bench.table("val_acc")))
+    assert len(have) > 0
+    return np.concatenate([rng.choice(have, size=min(8, len(have)), replace=False),
+                           rng.integers(0, bench.space.size, size=8)])
+
+
+def _equal(a: Evaluation, b: Evaluation) -> None:
+    assert set(a.values) == set(b.values)
+    for m in a.values:
+        np.testing.assert_array_equal(a[m], b[m], err_msg=m)
+    np.testing.assert_array_equal(a.cost, b.cost)
+
+
+def test_attributes(bench):
+    assert bench.metrics and "val_acc" in bench.metrics and "test_acc" in bench.metrics
+    assert not set(bench.metrics) & set(bench.static_metrics)
+    f = np.asarray(bench.fidelities)
+    assert f.ndim == 1 and len(f) >= 1 and np.issubdtype(f.dtype, np.integer) and np.all(np.diff(f) > 0)
+    assert bench.fidelity_kind in ("epoch_of_schedule", "schedule_length")
+    assert bench.cost_unit in ("seconds", "evaluations")
+    assert bench.n_seeds >= 1 and 0.0 < bench.coverage() <= 1.0
+
+
+@pytest.mark.parametrize("which", ["all", "one"])
+def test_shapes(bench, idx, which):
+    n, F = len(idx), len(bench.fidelities)
+    metrics = None if which == "all" else ["val_acc"]
+    for fid in (None, int(bench.fidelities[0]), bench.max_fidelity):
+        ev = bench.query(idx, fidelity=fid, seed=0, metrics=metrics)
+        want = (n,) if fid is not None else (n, F)
+        assert len(ev) == n and ev.fidelity == fid and ev.cost_unit == bench.cost_unit
+        np.testing.assert_array_equal(ev.fidelities, bench.fidelities)
+        assert ev.cost.shape == want
+        expected = set(bench.metrics) | set(bench.static_metrics) if metrics is None else {"val_acc"}
+        assert set(ev.values) == expected
+        for m, v in ev.values.items():
+            assert v.shape == ((n,) if m in bench.static_metrics else want), m
+
+
+def test_static_metrics_ignore_seed_and_fidelity(bench, idx):
+    if not bench.static_metrics:
+        pytest.skip("no static metrics")
+    a = bench.query(idx, fidelity=None, seed=1, metrics=list(bench.static_metrics))
+    b = bench.query(idx, fidelity=bench.max_fidelity, seed="mean", metrics=list(bench.static_metrics))
+    for m in bench.static_metrics:
+        np.testing.assert_array_equal(a[m], b[m])
+
+
+def test_seed_determinism(bench, idx):
+    _equal(bench.query(idx, fidelity=None, seed=42), bench.query(idx, fidelity=None, seed=42))
+    _equal(bench.query(idx, seed=np.random.default_rng(7)), bench.query(idx, seed=np.random.default_rng(7)))
+
+
+def test_trial_and_mean(bench, idx):
+    f = bench.max_fidelity
+    trials = np.stack([bench.query(idx, fidelity=f, trial=k, metrics=["val_acc"])["val_acc"]
+                       for k in range(bench.n_seeds)])  # (n_seeds, n)
+    mean = bench.query(idx, fidelity=f, seed="mean", metrics=["val_acc"])["val_acc"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        np.testing.assert_allclose(mean, np.nanmean(trials, 0), rtol=1e-5)
+    drawn = bench.query(idx, fidelity=f, seed=5, metrics=["val_acc"])["val_acc"]
+    for j, v in enumerate(drawn):  # an int seed picks one recorded seed per architecture
+        assert np.isnan(v) and np.isnan(trials[:, j]).any() or np.any(trials[:, j] == v)
+    with pytest.raises(ValueError):
+        bench.query(idx, trial=bench.n_seeds)
+    if bench.seeds_are_means:
+        np.testing.assert_array_equal(drawn, mean)
+
+
+def test_batch_forms_agree(bench, idx):
+    archs = [bench.space.from_index(int(i)) for i in idx]
+    ops = bench.space.encode_ops(archs)
+    for kw in (dict(fidelity=None, seed=3), dict(fidelity=bench.max_fidelity, seed="mean"),
+               dict(fidelity=int(bench.fidelities[0]), trial=0)):
+        ref = bench.query(idx, **kw)
+        _equal(ref, bench.query(archs, **kw))
+        _equal(ref, bench.query(ops, **kw))
+
+
+def test_errors(bench, idx):
+    with pytest.raises(KeyError, match="val_acc"):  # the message lists what is available
+        bench.query(idx, metrics=["no_such_metric"])
+    bad = int(bench.fidelities[-1]) + 1000
+    with pytest.raises(ValueError, match=str(int(bench.fidelities[-1]))):
+        bench.query(idx, fidelity=bad)
+    with pytest.raises(ValueError, match="space"):
+        bench.query([Architecture("other-space", (0,) * bench.space.n_edges)])
+
+
+def test_best_is_an_upper_bound_of_seed_means(bench, idx):
+    f = bench.max_fidelity
+    ev = bench.query(idx, fidelity=f, seed="mean")
+    for m in ("val_acc", "test_acc"):
+        assert bench.best(m) >= np.nanmax(ev[m])
+    for m in [m for m in bench.metrics if m.endswith("_loss")]:
+        assert bench.best(m) <= np.nanmin(ev[m])
+    for m in bench.static_metrics:
+        b = bench.best(m)
+        assert (b >= np.nanmax(ev[m])) if bench.higher_is_better(m) else (b <= np.nanmin(ev[m]))
+
+
+def test_table(bench):
+    for m in ("val_acc", *bench.static_metrics[:1]):
+        t = bench.table(m)
+        assert t.shape == (bench.space.size,)
+    t_low = bench.table("val_acc", int(bench.fidelities[0]))
+    assert t_low.shape == (bench.space.size,)
+
+
+def test_cost_grows_with_fidelity(bench, idx):
+    c = bench.query(idx, fidelity=None, seed="mean").cost
+    ok = np.isfinite(c).all(1)
+    assert ok.any()
+    assert np.all(np.diff(c[ok], axis=1) >= 0)
+    assert np.all(c[ok] > 0)
