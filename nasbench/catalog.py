@@ -1,0 +1,115 @@
+"""Literal name -> factory tables for the command line (library code passes objects instead).
+
+``STRATEGIES[name]`` is a :class:`StrategyEntry`; ``entry.build(benchmark)`` returns a strategy
+factory ``(space, seed) -> Strategy`` for :func:`nasbench.runner.run`.  The benchmark is only
+used to pick settings a strategy cannot know (which cost metric a multi-objective search trades
+accuracy against, the cap of the constrained one); strategies themselves never see it.
+
+``BENCHMARKS[name]`` builds the synthetic benchmarks; every other name or path goes to
+:func:`nasbench.load_benchmark` (see :func:`get_benchmark`).
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from nasbench.strategies import (BOHB, NSGA2, Bananas, ConstrainedEvolution, Hyperband, LocalSearch,
+                                 RandomSearch, RegularizedEvolution, Reinforce, SuccessiveHalving)
+
+__all__ = ["STRATEGIES", "BENCHMARKS", "StrategyEntry", "strategy_factory", "get_benchmark",
+           "DEFAULT_STRATEGIES", "cost_metric"]
+
+
+def cost_metric(benchmark) -> str:
+    """The static metric multi-objective strategies trade accuracy against: ``params`` when the
+    benchmark has it, else its first ``latency_*`` metric, else ``flops``."""
+    static = list(getattr(benchmark, "static_metrics", ()))
+    for m in ["params"] + [s for s in static if s.startswith("latency")] + ["flops"]:
+        if m in static:
+            return m
+    raise KeyError(f"{benchmark.name} has no params, latency or flops metric for a multi-objective search; "
+                   f"static metrics: {static}")
+
+
+def _fixed(factory) -> Callable:
+    return lambda benchmark: factory
+
+
+def _nsga2(benchmark):
+    return functools.partial(NSGA2, objectives=("val_acc", cost_metric(benchmark)))
+
+
+def _capped(benchmark):
+    m = cost_metric(benchmark)
+    cap = float(np.nanmedian(np.asarray(benchmark.table(m), dtype=np.float64)))
+    return functools.partial(ConstrainedEvolution, metric=m, cap=cap)
+
+
+@dataclass(frozen=True)
+class StrategyEntry:
+    """A catalog entry: a one-line description and ``build(benchmark) -> factory``."""
+
+    description: str
+    build: Callable
+    kind: str = "single"  # "single", "multi-fidelity", "model-based", "multi-objective"
+
+
+STRATEGIES: dict[str, StrategyEntry] = {
+    "rs": StrategyEntry("random search (no repeats)", _fixed(RandomSearch)),
+    "re": StrategyEntry("regularized evolution (population 10, tournament 3)", _fixed(RegularizedEvolution)),
+    "ls": StrategyEntry("local search, best improvement, random restarts", _fixed(LocalSearch)),
+    "ls-first": StrategyEntry("local search, first improvement, random restarts",
+                              _fixed(functools.partial(LocalSearch, variant="first"))),
+    "reinforce": StrategyEntry("REINFORCE, categorical policy per edge, EMA baseline", _fixed(Reinforce)),
+    "bananas": StrategyEntry("BANANAS: bootstrap ensemble of gradient-boosted trees on the path encoding, ITS",
+                             _fixed(Bananas), "model-based"),
+    "sh": StrategyEntry("successive halving (eta 3)", _fixed(SuccessiveHalving), "multi-fidelity"),
+    "hb": StrategyEntry("Hyperband (eta 3)", _fixed(Hyperband), "multi-fidelity"),
+    "bohb": StrategyEntry("BOHB: Hyperband with a categorical TPE/KDE model", _fixed(BOHB), "multi-fidelity"),
+    "nsga2": StrategyEntry("NSGA-II (steady state): validation accuracy vs params (or latency)", _nsga2,
+                           "multi-objective"),
+    "re-capped": StrategyEntry("regularized evolution under a cap: params (or latency) <= the space's median",
+                               _capped, "multi-objective"),
+}
+
+#: what ``nasbench leaderboard`` runs when no strategies are named
+DEFAULT_STRATEGIES = ("rs", "re", "ls", "reinforce", "bananas", "sh", "hb", "bohb")
+
+
+def strategy_factory(name: str, benchmark):
+    """Factory ``(space, seed) -> Strategy`` of the catalog strategy ``name`` for ``benchmark``."""
+    try:
+        entry = STRATEGIES[name]
+    except KeyError:
+        raise KeyError(f"unknown strategy {name!r}; choose from {sorted(STRATEGIES)}") from None
+    return entry.build(benchmark)
+
+
+def _synthetic(name: str, **kw):
+    def make():
+        from nasbench.benchmarks.synthetic import SyntheticBenchmark
+
+        bench = SyntheticBenchmark(**kw)
+        bench.name = name
+        return bench
+
+    return make
+
+
+BENCHMARKS: dict[str, Callable] = {
+    "synthetic": _synthetic("synthetic"),
+    "synthetic-easy": _synthetic("synthetic-easy", difficulty=0.0, noise=0.0),
+}
+
+
+def get_benchmark(name_or_path):
+    """A benchmark by catalog name (``synthetic``, ``synthetic-easy``), table name (e.g.
+    ``nb201-mnist1d``, see :func:`nasbench.load_benchmark`) or path to a table file."""
+    if isinstance(name_or_path, str) and name_or_path in BENCHMARKS:
+        return BENCHMARKS[name_or_path]()
+    from nasbench.benchmarks import load_benchmark
+
+    return load_benchmark(name_or_path)

@@ -1,0 +1,178 @@
+"""Job: run several strategies over many seeds on one benchmark and write a leaderboard.
+
+Writes into ``out``:
+
+* ``traces/<strategy>/seed_<k>.npz`` — one :class:`~nasbench.runner.Trace` per run (reused on a
+  rerun with the same settings, so an interrupted job resumes);
+* ``leaderboard.md`` and ``leaderboard.csv`` — the summary table; ``curves.csv`` — anytime
+  regret statistics and average ranks on the time grid;
+* ``regret.{png,pdf}``, ``ranks.{png,pdf}``, ``final.{png,pdf}`` and, when a multi-objective
+  strategy takes part, ``pareto.{png,pdf}``;
+* ``config.json`` — the job settings, the resolved budget and the benchmark.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from nasbench.catalog import DEFAULT_STRATEGIES, STRATEGIES, cost_metric, get_benchmark, strategy_factory
+from nasbench.runner import Budget, Trace, mean_full_cost, run
+
+__all__ = ["LeaderboardJob", "LeaderboardReport", "run_leaderboard", "check_out_dir"]
+
+
+@dataclass(frozen=True)
+class LeaderboardJob:
+    """Settings of ``nasbench leaderboard``.
+
+    Attributes
+    ----------
+    benchmark : str
+        Catalog name (``synthetic``), table name (``nb201-mnist1d``) or path to a table.
+    strategies : tuple of str
+        Catalog names (:data:`nasbench.catalog.STRATEGIES`).
+    seeds : int
+        Runs per strategy, with run seeds ``first_seed .. first_seed + seeds - 1``.
+    budget : str
+        ``"150"`` evaluations, ``"3600s"`` simulated seconds, ``"300x"`` multiples of one full
+        training's mean cost.
+    workers : int
+        Simulated asynchronous workers.
+    fidelity : int or None
+        Fidelity of suggestions without one (default: the top fidelity).
+    out : str
+        Output directory (never inside the installed package).
+    axis : {"time", "evaluations"}
+    formats : figure formats
+    progress : bool
+        Show a tqdm progress bar.
+    resume : bool
+        Reuse trace files written by an earlier run with the same settings.
+    """
+
+    benchmark: str
+    strategies: tuple[str, ...] = DEFAULT_STRATEGIES
+    seeds: int = 30
+    first_seed: int = 0
+    budget: str = "300x"
+    workers: int = 1
+    fidelity: int | None = None
+    out: str = "nasbench-leaderboard"
+    axis: str = "time"
+    formats: tuple[str, ...] = ("png", "pdf")
+    progress: bool = True
+    resume: bool = True
+
+
+@dataclass
+class LeaderboardReport:
+    """What :func:`run_leaderboard` produced."""
+
+    out: Path
+    leaderboard: object
+    markdown: str
+    files: dict[str, Path] = field(default_factory=dict)
+    benchmark: str = ""
+    budget: Budget | None = None
+    runs_done: int = 0
+    runs_reused: int = 0
+    seconds: float = 0.0
+
+
+def check_out_dir(out) -> Path:
+    """``out`` as a Path; ``ValueError`` if it lies inside the installed nasbench package."""
+    import nasbench
+
+    out = Path(out).expanduser()
+    pkg = Path(nasbench.__file__).resolve().parent
+    res = out.resolve()
+    if res == pkg or pkg in res.parents:
+        raise ValueError(f"output directory {out} is inside the nasbench package ({pkg}); choose another place")
+    return out
+
+
+def _matches(tr: Trace, strategy: str, bench, budget: Budget, seed: int, job: LeaderboardJob) -> bool:
+    m = tr.meta
+    return (m.get("strategy") == strategy and m.get("benchmark") == bench.name and m.get("seed") == seed
+            and m.get("budget") == budget.to_dict() and m.get("n_workers") == job.workers
+            and (job.fidelity is None or m.get("default_fidelity") == job.fidelity))
+
+
+def run_leaderboard(job: LeaderboardJob, benchmark=None) -> LeaderboardReport:
+    """Run the job (see the module docstring); ``benchmark`` overrides ``job.benchmark``."""
+    from tqdm.auto import tqdm
+
+    from nasbench import plotting
+    from nasbench.leaderboard import Leaderboard
+
+    t0 = time.perf_counter()
+    unknown = [s for s in job.strategies if s not in STRATEGIES]
+    if unknown:
+        raise KeyError(f"unknown strategies {unknown}; choose from {sorted(STRATEGIES)}")
+    if not job.strategies:
+        raise ValueError("no strategies given")
+    if len(set(job.strategies)) != len(job.strategies):
+        raise ValueError(f"strategies listed twice: {list(job.strategies)}")
+    if job.seeds < 1 or job.workers < 1:
+        raise ValueError(f"seeds and workers must be >= 1, got seeds={job.seeds}, workers={job.workers}")
+    out = check_out_dir(job.out)
+    bench = benchmark if benchmark is not None else get_benchmark(job.benchmark)
+    budget = Budget.parse(job.budget, bench)
+    factories = {s: strategy_factory(s, bench) for s in job.strategies}
+
+    traces: dict[str, list[Trace]] = {s: [] for s in job.strategies}
+    done = reused = 0
+    bar = tqdm(total=len(job.strategies) * job.seeds, desc=f"leaderboard on {bench.name}", unit="run",
+               disable=not job.progress, leave=False)
+    try:
+        for s in job.strategies:
+            bar.set_postfix_str(s)
+            for k in range(job.first_seed, job.first_seed + job.seeds):
+                path = out / "traces" / s / f"seed_{k}.npz"
+                tr = None
+                if job.resume and path.is_file():
+                    try:
+                        old = Trace.load(path)
+                        tr = old if _matches(old, s, bench, budget, k, job) else None
+                    except (ValueError, OSError, KeyError):
+                        tr = None
+                if tr is None:
+                    tr = run(factories[s], bench, budget, k, n_workers=job.workers, fidelity=job.fidelity, name=s)
+                    tr.save(path)
+                    done += 1
+                else:
+                    reused += 1
+                traces[s].append(tr)
+                bar.update(1)
+    finally:
+        bar.close()
+
+    lb = Leaderboard.from_traces(traces, axis=job.axis)
+    files: dict[str, Path] = {}
+    md = lb.to_markdown(out / "leaderboard.md")
+    files["markdown"] = out / "leaderboard.md"
+    files["csv"] = lb.to_csv(out / "leaderboard.csv")
+    files["curves"] = lb.to_csv(out / "curves.csv", what="curves")
+    for key, fn in (("regret", plotting.plot_regret), ("ranks", plotting.plot_ranks), ("final", plotting.plot_final)):
+        fn(lb, out / key, formats=job.formats)
+        files[key] = out / f"{key}.{job.formats[0]}"
+    mo = [s for s in job.strategies if STRATEGIES[s].kind == "multi-objective"]
+    if mo:
+        try:
+            xm = cost_metric(bench)
+            shown = {s: traces[s] for s in mo + [s for s in ("rs", "re") if s in traces and s not in mo]}
+            shown = {s: v for s, v in shown.items() if xm in v[0].values}
+            true = (bench.table(xm), bench.table("val_acc"))
+            plotting.plot_pareto(shown, xm, "val_acc", out / "pareto", true_front=true, formats=job.formats)
+            files["pareto"] = out / f"pareto.{job.formats[0]}"
+        except KeyError:
+            pass
+    cfg = {"job": asdict(job), "benchmark": bench.name, "benchmark_repr": repr(bench),
+           "coverage": float(bench.coverage()), "cost_unit": bench.cost_unit,
+           "budget": budget.to_dict(), "mean_full_cost": mean_full_cost(bench)}
+    (out / "config.json").write_text(json.dumps(cfg, indent=2, default=str))
+    files["config"] = out / "config.json"
+    return LeaderboardReport(out=out, leaderboard=lb, markdown=md, files=files, benchmark=bench.name, budget=budget,
+                             runs_done=done, runs_reused=reused, seconds=time.perf_counter() - t0)

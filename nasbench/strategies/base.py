@@ -1,0 +1,217 @@
+"""The :class:`Strategy` ask/tell contract and :class:`Suggestion`.
+
+The contract (one form, used everywhere)
+-----------------------------------------
+``Strategy(space, seed, **hparams)``
+    Settings only; the seed (int, ``SeedSequence`` or ``np.random.Generator``) drives every
+    random choice, so the same seed gives the same suggestions for the same results.
+``setup(fidelities, fidelity_kind)``
+    Called once by :func:`nasbench.runner.run` before the first ``ask`` with the benchmark's
+    fidelity axis (``(n_fid,)`` ints) and its kind.  Only multi-fidelity strategies use it;
+    call it yourself when you drive a strategy by hand.
+``ask(n) -> list[Suggestion]``
+    At most ``n`` suggestions.  Fewer (possibly none) means "wait for pending results" when
+    some are pending, and "search finished" (e.g. space exhausted) when none are.
+``tell(suggestions, values)``
+    ``suggestions``: the :class:`Suggestion` objects (or plain :class:`Architecture` values)
+    that finished, in completion order; ``values``: ``{metric: ndarray (n,)}`` for every
+    metric in :attr:`Strategy.metrics`, at the suggestion's fidelity.  NaN = no result (an
+    architecture missing from a partial table); strategies rank it last.
+
+A strategy never sees a benchmark and never sees test metrics (the runner refuses strategies
+that ask for ``test_*``).  It declares ``allows_repeats`` (may it suggest the same
+(architecture, fidelity) twice?) and ``multi_fidelity`` (does it set ``Suggestion.fidelity``?).
+Constrained strategies expose ``constraints`` (``{metric: upper cap}``); the runner then picks
+the incumbent among feasible evaluations only.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+
+from nasbench.rng import as_generator
+from nasbench.space import SearchSpace
+from nasbench.types import Architecture
+
+__all__ = ["Strategy", "Suggestion", "higher_is_better"]
+
+
+def higher_is_better(metric: str) -> bool:
+    """Direction of a metric, by the naming rule of :class:`~nasbench.benchmarks.base.Benchmark`."""
+    return not (metric.endswith("_loss") or metric in ("params", "flops", "train_time")
+                or metric.startswith("latency") or metric.startswith("energy"))
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """One architecture to evaluate, at ``fidelity`` (``None``: the runner's default, the top)."""
+
+    arch: Architecture
+    fidelity: int | None = None
+
+
+class Strategy:
+    """Base class of every search strategy (see the module docstring for the contract).
+
+    Parameters
+    ----------
+    space : SearchSpace
+    seed : int, np.random.SeedSequence or np.random.Generator
+    objective : str
+        Metric to maximise (or minimise, for losses), default ``"val_acc"``.
+
+    Subclasses implement :meth:`ask` and :meth:`tell`; helpers here work on integer
+    architecture indices (``space.index``), which is what strategies store internally.
+    """
+
+    name: str = "strategy"
+    allows_repeats: bool = False
+    multi_fidelity: bool = False
+
+    def __init__(self, space: SearchSpace, seed, *, objective: str = "val_acc"):
+        if not isinstance(space, SearchSpace):
+            raise TypeError(f"space must be a SearchSpace, got {type(space).__name__}")
+        self.space = space
+        self.seed = seed
+        self.objective = objective
+        self.rng = as_generator(seed if not isinstance(seed, (int, np.integer)) else int(seed))
+        self.fidelities_: np.ndarray | None = None
+        self.fidelity_kind_: str | None = None
+        self._asked: set[int] = set()
+        self._K = space.n_ops
+        self._L = space.n_edges
+        self._pow = [self._K**e for e in range(self._L)]
+
+    # ------------------------------------------------------------ contract
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Metrics this strategy needs in :meth:`tell` (never ``test_*``)."""
+        return (self.objective,)
+
+    @property
+    def constraints(self) -> dict[str, float]:
+        """``{metric: cap}``: feasible evaluations have ``value <= cap`` (empty: unconstrained)."""
+        return {}
+
+    def setup(self, fidelities, fidelity_kind: str = "epoch_of_schedule") -> None:
+        """Receive the benchmark's fidelity axis ``(n_fid,)`` and kind (called by the runner)."""
+        fid = np.asarray(fidelities, dtype=np.int64).ravel()
+        if fid.size == 0 or np.any(np.diff(fid) <= 0):
+            raise ValueError(f"fidelities must be a non-empty increasing int array, got {fid.tolist()}")
+        if fidelity_kind not in ("epoch_of_schedule", "schedule_length"):
+            raise ValueError(f"fidelity_kind must be 'epoch_of_schedule' or 'schedule_length', got {fidelity_kind!r}")
+        self.fidelities_ = fid
+        self.fidelity_kind_ = fidelity_kind
+
+    def ask(self, n: int) -> list[Suggestion]:
+        """Up to ``n`` suggestions (see the module docstring)."""
+        raise NotImplementedError
+
+    def tell(self, suggestions: Sequence[Suggestion | Architecture], values: Mapping[str, np.ndarray]) -> None:
+        """Report finished evaluations, in completion order."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(seed={self.seed!r})"
+
+    # ------------------------------------------------------------- helpers
+    def _check_tell(self, suggestions, values) -> tuple[list[int], list[int | None]]:
+        """Indices and fidelities of ``suggestions``; checks that ``values`` have shape ``(n,)``."""
+        idx, fid = [], []
+        for s in suggestions:
+            if isinstance(s, Suggestion):
+                idx.append(self.space.index(s.arch))
+                fid.append(s.fidelity)
+            else:
+                idx.append(self.space.index(s))
+                fid.append(None)
+        for m in self.metrics:
+            if m not in values:
+                raise KeyError(f"{self.name}: tell() needs metric {m!r}; got {sorted(values)}")
+            if np.shape(values[m]) != (len(idx),):
+                raise ValueError(f"{self.name}: values[{m!r}] must have shape ({len(idx)},), got {np.shape(values[m])}")
+        return idx, fid
+
+    def _score(self, values: Mapping[str, np.ndarray], metric: str | None = None) -> np.ndarray:
+        """``(n,)`` float: the metric signed so that higher is better; NaN becomes ``-inf``."""
+        m = self.objective if metric is None else metric
+        v = np.asarray(values[m], dtype=np.float64)
+        v = v if higher_is_better(m) else -v
+        return np.where(np.isnan(v), -np.inf, v)
+
+    def _arch(self, i: int) -> Architecture:
+        ops, rest = [], int(i)
+        for _ in range(self._L):
+            rest, o = divmod(rest, self._K)
+            ops.append(o)
+        return Architecture(self.space.name, tuple(ops))
+
+    def _ops(self, i: int) -> list[int]:
+        ops, rest = [], int(i)
+        for _ in range(self._L):
+            rest, o = divmod(rest, self._K)
+            ops.append(o)
+        return ops
+
+    def _index(self, ops: Sequence[int]) -> int:
+        return int(sum(int(o) * p for o, p in zip(ops, self._pow)))
+
+    def _suggest(self, indices: Sequence[int], fidelity: int | None = None) -> list[Suggestion]:
+        """Mark ``indices`` as asked and wrap them as suggestions."""
+        out = []
+        for i in indices:
+            self._asked.add(int(i))
+            out.append(Suggestion(self._arch(i), fidelity))
+        return out
+
+    def _random_unseen(self, n: int) -> list[int]:
+        """Up to ``n`` distinct uniformly random indices never asked before (fewer if exhausted)."""
+        size = self.space.size
+        out: list[int] = []
+        taken = set()
+        if n <= 0:
+            return out
+        if len(self._asked) > 0.8 * size:  # nearly exhausted: draw from the complement
+            rest = np.setdiff1d(np.arange(size), np.fromiter(self._asked, dtype=np.int64))
+            k = min(n, len(rest))
+            return [int(x) for x in self.rng.choice(rest, size=k, replace=False)] if k else []
+        while len(out) < n:
+            i = int(self.rng.integers(size))
+            if i not in self._asked and i not in taken:
+                taken.add(i)
+                out.append(i)
+        return out
+
+    def _mutate(self, i: int, n_edges: int = 1) -> int:
+        """Index of a copy of ``i`` with ``n_edges`` distinct edges changed to a different op."""
+        ops = self._ops(i)
+        edges = self.rng.choice(self._L, size=n_edges, replace=False) if n_edges > 1 else [int(self.rng.integers(self._L))]
+        for e in edges:
+            new = int(self.rng.integers(self._K - 1))
+            if new >= ops[e]:
+                new += 1
+            ops[e] = new
+        return self._index(ops)
+
+    def _mutate_unseen(self, i: int, tries: int = 50) -> int | None:
+        """A one-edge mutation of ``i`` never asked before; falls back to random unseen."""
+        for _ in range(tries):
+            j = self._mutate(i)
+            if j not in self._asked:
+                return j
+        rest = self._random_unseen(1)
+        return rest[0] if rest else None
+
+    def _neighbors(self, i: int) -> list[int]:
+        """All ``L * (K - 1)`` one-edge neighbours of ``i`` (edge-major, op-minor order)."""
+        ops = self._ops(i)
+        base = int(i)
+        out = []
+        for e in range(self._L):
+            p = self._pow[e]
+            for o in range(self._K):
+                if o != ops[e]:
+                    out.append(base + (o - ops[e]) * p)
+        return out

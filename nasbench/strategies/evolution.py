@@ -1,0 +1,79 @@
+"""Regularized (aging) evolution, Real et al., AAAI 2019.
+
+A population of the ``population_size`` most recent results; each new architecture is a
+one-edge mutation of the best of ``sample_size`` members drawn at random (tournament); the
+oldest member dies when a new one arrives (aging), whatever its accuracy.  The first
+``population_size`` suggestions are uniformly random.  Defaults (10, 3) are those NAS-Bench-201
+used for REA.  Children already suggested are re-drawn (no repeats on a table).
+"""
+from __future__ import annotations
+
+from collections import deque
+
+import numpy as np
+
+from nasbench.strategies.base import Strategy, Suggestion
+
+__all__ = ["RegularizedEvolution"]
+
+
+class RegularizedEvolution(Strategy):
+    """Regularized evolution (aging + tournament selection).
+
+    Parameters
+    ----------
+    space : SearchSpace
+    seed : int or np.random.Generator
+    population_size : int
+        Members kept alive (the most recent results).
+    sample_size : int
+        Tournament size.
+    objective : str
+    """
+
+    name = "re"
+
+    def __init__(self, space, seed, *, population_size: int = 10, sample_size: int = 3,
+                 objective: str = "val_acc"):
+        super().__init__(space, seed, objective=objective)
+        if population_size < 1 or sample_size < 1:
+            raise ValueError(f"population_size and sample_size must be >= 1, got {population_size}, {sample_size}")
+        self.population_size = int(population_size)
+        self.sample_size = int(sample_size)
+        self._population: deque[tuple[int, float]] = deque()
+        self._n_asked = 0
+
+    def _fitness(self, member: tuple[int, float]):
+        return member[1]
+
+    def _parent(self) -> int:
+        pop = self._population
+        k = min(self.sample_size, len(pop))
+        picks = self.rng.choice(len(pop), size=k, replace=False)
+        best = max(picks, key=lambda j: (self._fitness(pop[j]), -j))
+        return pop[best][0]
+
+    def ask(self, n: int) -> list[Suggestion]:
+        out: list[int] = []
+        for _ in range(n):
+            if self._n_asked < self.population_size or not self._population:
+                new = self._random_unseen(1)
+                new = new[0] if new else None
+            else:
+                new = self._mutate_unseen(self._parent())
+            if new is None:
+                break
+            self._asked.add(new)
+            self._n_asked += 1
+            out.append(new)
+        return self._suggest(out)
+
+    def tell(self, suggestions, values) -> None:
+        idx, _ = self._check_tell(suggestions, values)
+        for i, s in zip(idx, self._member_scores(values)):
+            self._population.append((i, s))
+            if len(self._population) > self.population_size:
+                self._population.popleft()
+
+    def _member_scores(self, values):
+        return self._score(values).tolist()

@@ -1,0 +1,26 @@
+"""Random search without replacement: uniform over architectures never suggested before."""
+from __future__ import annotations
+
+from nasbench.strategies.base import Strategy, Suggestion
+
+__all__ = ["RandomSearch"]
+
+
+class RandomSearch(Strategy):
+    """Uniformly random architectures, each at most once (at the top fidelity).
+
+    Parameters
+    ----------
+    space : SearchSpace
+    seed : int or np.random.Generator
+    objective : str
+        Only recorded; random search ignores results.
+    """
+
+    name = "rs"
+
+    def ask(self, n: int) -> list[Suggestion]:
+        return self._suggest(self._random_unseen(n))
+
+    def tell(self, suggestions, values) -> None:
+        self._check_tell(suggestions, values)
