@@ -14,6 +14,7 @@ Encoding (fixed, see DESIGN.md):
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from typing import Literal
 
@@ -70,23 +71,68 @@ def _key_nb201(ops: tuple[int, ...]) -> str:
     return nodes[_N_NODES - 1]
 
 
-def _key_function(ops: tuple[int, ...]) -> str:
-    """Strict functional rule: drop edges off every live input->output path, then key them.
+_PARAMETRISED = (2, 3)  # nor_conv_1x1, nor_conv_3x3: ops with their own weights
+_POOL = 4
 
-    Two architectures with equal keys compute the same function in a builder that omits
-    non-live edges (the ``nb201-mnist1d`` preset): the same parametrised terms summed at the
-    same nodes.  All cells whose output is identically zero share one class.
+
+def _node_values(ops: tuple[int, ...], live: tuple[bool, ...], labels: dict[int, int] | None):
+    """Value of every node as a sorted tuple of summed atoms (sums flattened).
+
+    Atoms: ``x`` (the cell input), ``avg_pool_3x3(<value>)`` and, for a convolution on edge
+    ``e``, ``<op>#<labels[e]>(<value>)`` (without ``#label`` when ``labels`` is None).
     """
-    live = _live_mask(ops)
-    nodes = {0: "0"}
+    nodes: dict[int, tuple[str, ...]] = {0: ("x",)}
     for k in range(1, _N_NODES):
-        terms = []
+        atoms: list[str] = []
         for e, ((kk, j), o) in enumerate(zip(NB201_EDGES, ops)):
             if kk != k or not live[e]:
                 continue
-            terms.append(nodes[j] if o == SKIP else f"({nodes[j]})@{NB201_OPS[o]}")
-        nodes[k] = "+".join(sorted(terms)) if terms else "#"
-    return nodes[_N_NODES - 1]
+            if o == SKIP:
+                atoms.extend(nodes[j])
+            else:
+                tag = "" if labels is None or o == _POOL else f"#{labels[e]}"
+                atoms.append(f"{NB201_OPS[o]}{tag}({'+'.join(nodes[j])})")
+        nodes[k] = tuple(sorted(atoms))
+    return nodes
+
+
+def _key_function(ops: tuple[int, ...]) -> str:
+    """Functional rule for builders that omit edges off every live input->output path.
+
+    Only live edges count.  A node's value is the multiset of the atoms summed into it (skip
+    connections pass their input's atoms through, so sums are flattened: addition is
+    associative and commutative).  Every convolution is an *instance* with its own weights:
+    one convolution reached through two paths (e.g. via a skip connection) is not the same as
+    two convolutions applied to the same input, so instances are labelled and the key is the
+    smallest output string over the labellings that permute instances with identical
+    (op, input) signatures.  Average pooling has no weights and is not labelled.
+
+    Equal keys therefore mean: a bijection between the convolutions (same op, same input
+    expression) makes the two cells compute the same expression, so the networks compute the
+    same function up to relabelling their parameters, with identically distributed
+    initialisations.  All cells whose output is identically zero share the key ``"0"``.
+    """
+    live = _live_mask(ops)
+    if not any(live):
+        return "0"
+    convs = [e for e, o in enumerate(ops) if live[e] and o in _PARAMETRISED]
+    unlabelled = _node_values(ops, live, None)
+    groups: dict[str, list[int]] = {}
+    for e in convs:
+        sig = f"{NB201_OPS[ops[e]]}({'+'.join(unlabelled[NB201_EDGES[e][1]])})"
+        groups.setdefault(sig, []).append(e)
+    slots, base = [], 0
+    for sig in sorted(groups):
+        members = groups[sig]
+        slots.append((members, range(base, base + len(members))))
+        base += len(members)
+    best = None
+    for choice in itertools.product(*[itertools.permutations(lbl) for _, lbl in slots]):
+        labels = {e: lab for (members, _), perm in zip(slots, choice) for e, lab in zip(members, perm)}
+        key = "+".join(_node_values(ops, live, labels)[_N_NODES - 1])
+        if best is None or key < best:
+            best = key
+    return best
 
 
 _KEYS = {"nb201": _key_nb201, "function": _key_function}
@@ -99,14 +145,20 @@ class NB201Space(SearchSpace):
 
     ``rule="nb201"`` (default)
         NAS-Bench-201's own rule: 6,466 classes.  ``none`` inputs stay as zero tokens, skip
-        connections pass their input through, summed inputs are sorted.  Finer than functional
-        equivalence (e.g. a conv fed only by zero nodes is kept distinct from ``none``), coarser
-        than plain graph isomorphism.
+        connections pass their input through, summed inputs are sorted.  An interoperability
+        convention, not functional equivalence: it keeps a conv fed only by zero nodes distinct
+        from ``none`` (finer), and it does not tell one convolution reached through two paths
+        from two convolutions on the same input, so 430 of its classes hold architectures with
+        different numbers of live convolutions (different parameter counts).  Relabelling the
+        intermediate nodes 1 and 2 can also change its class (zero tokens are kept).
     ``rule="function"``
-        Strict functional equivalence for builders that omit edges not on a live path (as the
-        ``nb201-mnist1d`` preset does): first remove every edge that is not on an input->output
-        path of non-``none`` edges, then apply the same string rule.  Coarser than ``"nb201"``;
-        every NB201 class lies inside one functional class.
+        Functional equivalence for builders that omit edges not on a live path (as the
+        ``nb201-mnist1d`` preset does): 5,260 classes.  Only live edges count, sums are
+        flattened (associative, commutative), average pooling has no weights, and every
+        convolution is a separate weighted instance; equal keys mean the two networks compute
+        the same function up to relabelling their parameters (so they share one trained
+        result).  Every NB201 class whose members have the same live convolutions lies inside
+        one functional class.
 
     The representative of a class is its member with the smallest index.
     """
