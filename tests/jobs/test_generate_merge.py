@@ -211,3 +211,31 @@ def test_sigkill_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
         assert np.isfinite(recs[i].arrays["val_acc"]).all()
     b = TabularBenchmark(table)
     assert np.isfinite(b.query(np.array(archs), fidelity=6, seed="mean")["val_acc"]).all()
+
+
+# ------------------------------------------------------------------ ray executor
+def test_ray_executor_missing_names_the_extra(monkeypatch):
+    from nasbench.jobs import _ray_exec
+    from nasbench.jobs.ground_truth import GenerateConfig
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray -> ImportError
+    with pytest.raises(ImportError, match=r"nasbench\[ray\]"):
+        next(_ray_exec.run(GenerateConfig(out="unused", executor="ray"), [1]))
+
+
+@pytest.mark.slow
+def test_ray_executor_local_cluster(tmp_path):
+    pytest.importorskip("torch")
+    pytest.importorskip("ray", reason="Ray not installed (pip install 'nasbench[ray]')")
+    from nasbench.jobs.ground_truth import GenerateConfig, generate
+
+    archs = (1, 11718, 3281)
+    cfg = GenerateConfig(out=str(tmp_path / "recs"), task="synthetic", preset="nb201-mnist1d", epochs=1,
+                         seeds=(0, 1), archs=archs, workers=1, executor="ray")
+    rep = generate(cfg, progress=False)
+    assert rep.trained == 3
+    recs = read_records(tmp_path / "recs")
+    assert sorted(recs) == sorted(archs)
+    assert generate(cfg, progress=False).trained == 0  # resumes: nothing left to do
+    b = TabularBenchmark(merge_records(tmp_path / "recs", tmp_path / "t.h5"))
+    assert np.isfinite(b.query(np.array(archs), fidelity=1, seed=0)["val_acc"]).all()
