@@ -290,8 +290,9 @@ def build_model(
         torch.manual_seed(seeds[0])
         model = NB201Network(arch, cfg, n_models)
     packed = {}
+    single_states = [m.state_dict() for m in singles]  # once per model, not once per tensor
     for name, ref in model.state_dict().items():
-        parts = [m.state_dict()[name] for m in singles]
+        parts = [sd[name] for sd in single_states]
         if ref.dim() == 0:
             packed[name] = parts[0]
         elif name.startswith("classifier."):
