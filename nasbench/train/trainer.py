@@ -165,6 +165,10 @@ class Trainer:
         steps_per_epoch = math.ceil(n / cfg.batch_size)
         total = cfg.epochs * steps_per_epoch
         gens = [torch.Generator().manual_seed(s) for s in seeds]
+        # augmentation draws from its own stream per seed, so a seed's run does not depend on
+        # which seeds are packed with it (and its data order is unaffected by augmentation)
+        aug_gens = [torch.Generator().manual_seed(int(np.random.SeedSequence([s % 2**64, 1]).generate_state(1)[0]))
+                    for s in seeds] if task.augment is not None else None
         scaler = torch.amp.GradScaler("cuda", enabled=use_amp)
 
         E = cfg.epochs
@@ -189,8 +193,9 @@ class Trainer:
                 B = idx.shape[1]
                 xb = xtr[idx.T]  # (B, g, c, ...)
                 xb = xb.reshape(B, g * xb.shape[2], *xb.shape[3:])
-                if task.augment is not None:
-                    xb = task.augment(xb, gens[0])
+                if aug_gens is not None:  # per seed block of c channels: (B, c, ...) each
+                    c = xb.shape[1] // g
+                    xb = torch.cat([task.augment(xb[:, i * c:(i + 1) * c], aug_gens[i]) for i in range(g)], dim=1)
                 yb = ytr[idx.T]  # (B, g)
                 lr = 0.5 * cfg.lr * (1.0 + math.cos(math.pi * step / total))
                 for pg in opt.param_groups:
