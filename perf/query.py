@@ -18,7 +18,9 @@ Measured in one run, on one table:
 Without ``--table``, ``tabular_data/nb201_mnist1d.h5`` is used when it exists, else a synthetic
 full-size table (15,625 rows x 3 seeds x 10 epochs, every row filled, values from
 ``SyntheticBenchmark``) is written to a temporary directory with the same writer.
-Timings are medians over ``--repeats`` runs; nothing here is asserted by tests.
+Timings are medians over ``--repeats`` runs (targets are judged on medians; the best run is
+shown too); nothing here is asserted by tests.  Peak RSS is ``VmHWM`` of the fresh process
+(``ru_maxrss`` would include the parent's memory at fork).
 """
 from __future__ import annotations
 
@@ -41,26 +43,28 @@ TARGETS = {"open_ms": 50.0, "rss_mb": 200.0, "one_metric_per_s": 1e7, "one_metri
 
 _OPEN_SCRIPT = r"""
 import json, resource, sys, time
-def rss_now():
+def status(key):  # VmRSS (now) / VmHWM (peak of this process image; ru_maxrss would include the parent's at fork)
     with open("/proc/self/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
-    return float("nan")
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_now = lambda: status("VmRSS")
+peak = lambda: status("VmHWM")
 t0 = time.perf_counter()
 import numpy as np, h5py
 import nasbench
 from nasbench.benchmarks.tabular import TabularBenchmark
 t1 = time.perf_counter()
-rss_imports = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_imports = peak()
 t2 = time.perf_counter()
 b = TabularBenchmark(sys.argv[1])
 t3 = time.perf_counter()
-rss_open = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_open = peak()
 rss_open_now = rss_now()
 ev = b.query(np.arange(b.space.size), fidelity=b.max_fidelity, seed=0)
 t4 = time.perf_counter()
-rss_all = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+rss_all = peak()
 rss_all_now = rss_now()
 bad = [m for m in ("torch", "pandas", "matplotlib") if m in sys.modules]
 print(json.dumps({"import_s": t1 - t0, "open_s": t3 - t2, "first_full_query_s": t4 - t3,
@@ -106,8 +110,12 @@ def measure_open(path: Path, runs: int = 5) -> dict:
     return med
 
 
-def timeit(fn, repeats: int, inner: int = 1) -> float:
-    """Median seconds per call over ``repeats`` runs of ``inner`` calls (after one warm-up)."""
+BEST: dict = {}
+
+
+def timeit(key: str, fn, repeats: int, inner: int = 1) -> float:
+    """Median seconds per call over ``repeats`` runs of ``inner`` calls (after one warm-up);
+    the best run is kept in ``BEST[key]``."""
     fn()
     ts = []
     for _ in range(repeats):
@@ -115,6 +123,7 @@ def timeit(fn, repeats: int, inner: int = 1) -> float:
         for _ in range(inner):
             fn()
         ts.append((time.perf_counter() - t0) / inner)
+    BEST[key] = min(ts)
     return statistics.median(ts)
 
 
@@ -183,28 +192,29 @@ def main(argv=None) -> int:
 
     R = args.repeats
     t = {}
-    t["one_metric"] = timeit(lambda: bench.query(idx, fidelity=f, seed=rng, metrics=["val_acc"]), R)
-    t["one_metric_ops"] = timeit(lambda: bench.query(ops, fidelity=f, seed=rng, metrics=["val_acc"]), R)
-    t["one_metric_mean"] = timeit(lambda: bench.query(idx, fidelity=f, seed="mean", metrics=["val_acc"]), R)
-    t["all_metrics"] = timeit(lambda: bench.query(idx, fidelity=f, seed=rng), R)
-    t["curves_one_metric"] = timeit(lambda: bench.query(idx, fidelity=None, seed=rng, metrics=["val_acc"]), R)
-    t["archs_list_one_metric"] = timeit(lambda: bench.query(archs, fidelity=f, seed=rng, metrics=["val_acc"]),
+    t["one_metric"] = timeit("one_metric", lambda: bench.query(idx, fidelity=f, seed=rng, metrics=["val_acc"]), R)
+    t["one_metric_ops"] = timeit("one_metric_ops", lambda: bench.query(ops, fidelity=f, seed=rng, metrics=["val_acc"]), R)
+    t["one_metric_mean"] = timeit("one_metric_mean", lambda: bench.query(idx, fidelity=f, seed="mean", metrics=["val_acc"]), R)
+    t["all_metrics"] = timeit("all_metrics", lambda: bench.query(idx, fidelity=f, seed=rng), R)
+    t["curves_one_metric"] = timeit("curves_one_metric", lambda: bench.query(idx, fidelity=None, seed=rng, metrics=["val_acc"]), R)
+    t["archs_list_one_metric"] = timeit("archs_list_one_metric", lambda: bench.query(archs, fidelity=f, seed=rng, metrics=["val_acc"]),
                                         max(3, R // 5))
     a = space.from_index(int(idx[0]))
-    t["single"] = timeit(lambda: bench.query(a, fidelity=f, seed=rng, metrics=["val_acc"]), R, 2000)
-    t["single_int_seed"] = timeit(lambda: bench.query(a, fidelity=f, seed=0, metrics=["val_acc"]), R, 2000)
-    t["single_all"] = timeit(lambda: bench.query(a, fidelity=f, seed=rng), R, 2000)
+    t["single"] = timeit("single", lambda: bench.query(a, fidelity=f, seed=rng, metrics=["val_acc"]), R, 2000)
+    t["single_int_seed"] = timeit("single_int_seed", lambda: bench.query(a, fidelity=f, seed=0, metrics=["val_acc"]), R, 2000)
+    t["single_all"] = timeit("single_all", lambda: bench.query(a, fidelity=f, seed=rng), R, 2000)
 
     rows, build_s = build_baseline(bench)
     cols = rng.integers(0, bench.n_seeds, size=n).tolist()
     il = idx.tolist()
     per_all = list(bench.metrics) + (["train_time"] if bench._data.has_cost else [])
-    t["base_one_metric"] = timeit(lambda: baseline_query(rows, il, cols, fpos, ["val_acc"], []), max(3, R // 3))
-    t["base_all_metrics"] = timeit(lambda: baseline_query(rows, il, cols, fpos, per_all, list(bench.static_metrics)),
+    t["base_one_metric"] = timeit("base_one_metric", lambda: baseline_query(rows, il, cols, fpos, ["val_acc"], []), max(3, R // 3))
+    t["base_all_metrics"] = timeit("base_all_metrics", lambda: baseline_query(rows, il, cols, fpos, per_all, list(bench.static_metrics)),
                                    max(3, R // 3))
     i0, c0 = il[0], cols[0]
-    t["base_single"] = timeit(lambda: baseline_query(rows, [i0], [c0], fpos, ["val_acc"], []), R, 2000)
+    t["base_single"] = timeit("base_single", lambda: baseline_query(rows, [i0], [c0], fpos, ["val_acc"], []), R, 2000)
     res["seconds"] = t
+    res["best_seconds"] = dict(BEST)
     res["baseline_build_s"] = build_s
 
     thr = {k: n / v for k, v in t.items() if not k.startswith("single") and k != "base_single"}
@@ -228,19 +238,20 @@ def main(argv=None) -> int:
          f"{op['rss_loaded_mb']:8.1f} / {op['rss_loaded_now_mb']:.1f} MB")
     line("torch/pandas/matplotlib imported", f"{op['heavy_imports'] or 'none'}")
     print(f"\nsingle-architecture query (Architecture, val_acc at epoch {f})")
-    line("seed=Generator", f"{t['single'] * 1e6:8.2f} us", "<= 10 us", t["single"] * 1e6 <= TARGETS["single_us"])
+    line("seed=Generator", f"{t['single'] * 1e6:8.2f} us (best {BEST['single'] * 1e6:.2f})", "<= 10 us", t["single"] * 1e6 <= TARGETS["single_us"])
     line("seed=int", f"{t['single_int_seed'] * 1e6:8.2f} us")
     line("all metrics + static + cost", f"{t['single_all'] * 1e6:8.2f} us")
     line("baseline dict-of-rows, one value", f"{t['base_single'] * 1e6:8.2f} us")
     print(f"\nbatched, {n:,} random architectures (median of {R})")
-    line("one metric, one fidelity, index array", f"{thr['one_metric']:10.3g} archs/s", ">= 1e7",
+    line("one metric, one fidelity, index array", f"{thr['one_metric']:10.3g} archs/s "
+         f"(best {n / BEST['one_metric']:.3g})", ">= 1e7",
          thr["one_metric"] >= TARGETS["one_metric_per_s"])
     line("  same, (n, L) op array", f"{thr['one_metric_ops']:10.3g} archs/s")
     line("  same, list of Architecture (Python loop to indices)", f"{thr['archs_list_one_metric']:10.3g} archs/s")
     line("  same, seed='mean'", f"{thr['one_metric_mean']:10.3g} archs/s")
     line("  whole curves (fidelity=None)", f"{thr['curves_one_metric']:10.3g} archs/s")
     line(f"all {len(bench.metrics)} metrics + {len(bench.static_metrics)} static + cost, one fidelity",
-         f"{thr['all_metrics']:10.3g} archs/s", ">= 3e6", thr["all_metrics"] >= TARGETS["all_metrics_per_s"])
+         f"{thr['all_metrics']:10.3g} archs/s (best {n / BEST['all_metrics']:.3g})", ">= 3e6", thr["all_metrics"] >= TARGETS["all_metrics_per_s"])
     line("baseline dict-of-rows, one metric", f"{thr['base_one_metric']:10.3g} archs/s")
     line("baseline dict-of-rows, all metrics + static + cost", f"{thr['base_all_metrics']:10.3g} archs/s")
     print("\nratios (ours / baseline, same data, same run)")
