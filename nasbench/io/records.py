@@ -134,7 +134,7 @@ def write_manifest(directory: str | os.PathLike, manifest: dict) -> None:
     if path.exists():
         old = read_manifest(directory)
         keys = sorted(set(old) | set(manifest))
-        diff = [k for k in keys if k not in ("created", "archs") and old.get(k) != manifest.get(k)]
+        diff = [k for k in keys if k not in ("created", "archs", "note") and old.get(k) != manifest.get(k)]
         if diff:
             lines = "; ".join(f"{k}: existing {old.get(k)!r} vs requested {manifest.get(k)!r}" for k in diff)
             raise RecordsError(f"{path}: this directory holds a run with other settings ({lines}); "

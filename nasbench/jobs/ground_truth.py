@@ -67,8 +67,10 @@ def manifest_of(cfg: GenerateConfig) -> dict:
     tc = dataclasses.asdict(_train_config(cfg))
     tc.pop("device")
     tc.pop("threads")
+    from nasbench.spaces import NB201Space
+
     return {"space": cfg.space, "task": cfg.task, "seeds": list(cfg.seeds), "epochs": cfg.epochs,
-            "rule": cfg.rule, "trainer": tc, "data_root": cfg.data_root,
+            "rule": cfg.rule, "rule_classes": int(len(NB201Space().unique_indices(cfg.rule))), "trainer": tc, "data_root": cfg.data_root,
             "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
 
 
@@ -148,7 +150,16 @@ def generate(cfg: GenerateConfig, progress: bool = True) -> GenerateReport:
     write_manifest(out, manifest_of(cfg))
     todo_all = plan(cfg)
     done = set(read_records(out))
-    todo = [int(i) for i in todo_all if int(i) not in done]
+    if cfg.archs is None:
+        # records are per architecture; a class with any trained member is done (this keeps
+        # earlier records useful if the plan's representatives change)
+        from nasbench.spaces import NB201Space
+
+        cls = NB201Space().class_index(cfg.rule)
+        done_classes = {int(cls[i]) for i in done}
+        todo = [int(i) for i in todo_all if int(cls[i]) not in done_classes]
+    else:
+        todo = [int(i) for i in todo_all if int(i) not in done]
     t0 = time.perf_counter()
     report = GenerateReport(len(todo_all), len(todo_all) - len(todo), 0, str(out), 0.0)
     if not todo:
