@@ -151,6 +151,32 @@ _ADDERS = [_add_train, _add_profile, _add_generate]
 _ADDERS += [_add_merge, _add_import]
 
 
+def _add_profile_space(sub):
+    p = sub.add_parser("profile-space", help="static pass: params, MACs and CPU latency of every NB201 architecture")
+    p.add_argument("--preset", default="nb201-mnist1d")
+    p.add_argument("--out", required=True, help="output directory (writes OUT/static/; rerun to resume)")
+    p.add_argument("--repeats", type=int, default=None, help="timed passes per batch size (default: the job's)")
+    p.add_argument("--warmup", type=int, default=None, help="untimed passes per batch size (default: the job's)")
+    p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 256])
+    p.set_defaults(func=_run_profile_space)
+
+
+def _run_profile_space(args) -> int:
+    import numpy as np
+
+    from nasbench.jobs.static_pass import profile_space, read_static
+
+    kw = {k: v for k, v in (("repeats", args.repeats), ("warmup", args.warmup)) if v is not None}
+    static = profile_space(args.out, preset=args.preset, batch_sizes=tuple(args.batch_sizes), **kw)
+    values, _ = read_static(args.out)
+    done = int(np.isfinite(values["params"]).sum())
+    print(f"static pass in {static}: {done}/{len(values['params'])} architectures profiled")
+    return 0
+
+
+_ADDERS.append(_add_profile_space)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
