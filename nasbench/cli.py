@@ -191,3 +191,59 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"nasbench {args.command}: interrupted (finished work is kept; rerun to resume)", file=sys.stderr)
         return 130
+
+
+def _add_leaderboard(sub):
+    from nasbench.catalog import DEFAULT_STRATEGIES, STRATEGIES
+
+    p = sub.add_parser("leaderboard", help="run strategies over many seeds on a simulated clock; write a leaderboard",
+                       description="Strategies: " + "; ".join(f"{k}: {v.description}" for k, v in STRATEGIES.items()))
+    p.add_argument("--benchmark", required=True, help="table name (nb201-mnist1d), path to a .h5 table, or synthetic")
+    p.add_argument("--strategies", nargs="+", default=list(DEFAULT_STRATEGIES), choices=sorted(STRATEGIES),
+                   metavar="NAME", help=f"catalog names (default: {' '.join(DEFAULT_STRATEGIES)})")
+    p.add_argument("--seeds", type=int, default=30, help="runs per strategy (run seeds 0..N-1)")
+    p.add_argument("--first-seed", type=int, default=0)
+    p.add_argument("--budget", default="300x",
+                   help="'150' evaluations, '3600s' simulated seconds, '300x' multiples of one full training's mean cost")
+    p.add_argument("--workers", type=int, default=1, help="simulated asynchronous workers")
+    p.add_argument("--fidelity", type=int, default=None, help="fidelity of the search signal (default: the top one)")
+    p.add_argument("--x", dest="axis", default="time", choices=["time", "evaluations"], help="x axis of the curves")
+    p.add_argument("--formats", nargs="+", default=["png", "pdf"], choices=["png", "pdf", "svg"])
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--fresh", action="store_true", help="rerun every run even when its trace file exists")
+    p.add_argument("-o", "--out", default="nasbench-leaderboard", help="output directory")
+    p.set_defaults(func=_run_leaderboard)
+
+
+def _run_leaderboard(args) -> int:
+    from nasbench.jobs.leaderboard import LeaderboardJob, run_leaderboard
+
+    rep = run_leaderboard(LeaderboardJob(
+        benchmark=args.benchmark, strategies=tuple(args.strategies), seeds=args.seeds, first_seed=args.first_seed,
+        budget=args.budget, workers=args.workers, fidelity=args.fidelity, out=args.out, axis=args.axis,
+        formats=tuple(args.formats), progress=not args.no_progress, resume=not args.fresh))
+    print(rep.markdown)
+    print(f"figures: {', '.join(str(p) for k, p in rep.files.items() if k in ('regret', 'ranks', 'final', 'pareto'))}")
+    print(f"outputs in {rep.out} ({rep.runs_done} runs, {rep.runs_reused} reused, {rep.seconds:.1f} s)")
+    return 0
+
+
+def _add_demo(sub):
+    p = sub.add_parser("demo", help="a small leaderboard on the shipped table (well under two minutes)")
+    p.add_argument("--benchmark", default=None, help="override: table name, path or synthetic")
+    p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--budget", default="100x")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("-o", "--out", default="nasbench-demo", help="output directory (default ./nasbench-demo)")
+    p.set_defaults(func=_run_demo)
+
+
+def _run_demo(args) -> int:
+    from nasbench.jobs.demo import DemoJob, run_demo
+
+    run_demo(DemoJob(out=args.out, benchmark=args.benchmark, seeds=args.seeds, budget=args.budget,
+                     progress=not args.no_progress))
+    return 0
+
+
+_ADDERS += [_add_leaderboard, _add_demo]

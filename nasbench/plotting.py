@@ -176,7 +176,9 @@ def plot_final(lb, path=None, *, title: str | None = None, formats: Sequence[str
     rng = np.random.default_rng(0)  # fixed jitter, for the figure only
     with matplotlib.rc_context(_RC):
         data = [lb.final_test[s][np.isfinite(lb.final_test[s])] for s in order]
-        ax.boxplot(data, vert=False, widths=0.55, showfliers=False, medianprops={"color": "k", "linewidth": 1.0},
+        new_mpl = tuple(int(v) for v in matplotlib.__version__.split(".")[:2]) >= (3, 10)
+        orient = {"orientation": "horizontal"} if new_mpl else {"vert": False}
+        ax.boxplot(data, **orient, widths=0.55, showfliers=False, medianprops={"color": "k", "linewidth": 1.0},
                    boxprops={"linewidth": 0.7}, whiskerprops={"linewidth": 0.7}, capprops={"linewidth": 0.7})
         for k, s in enumerate(order):
             d = data[k]

@@ -187,7 +187,10 @@ class Strategy:
     def _mutate(self, i: int, n_edges: int = 1) -> int:
         """Index of a copy of ``i`` with ``n_edges`` distinct edges changed to a different op."""
         ops = self._ops(i)
-        edges = self.rng.choice(self._L, size=n_edges, replace=False) if n_edges > 1 else [int(self.rng.integers(self._L))]
+        if n_edges > 1:
+            edges = self.rng.choice(self._L, size=n_edges, replace=False)
+        else:
+            edges = [int(self.rng.integers(self._L))]
         for e in edges:
             new = int(self.rng.integers(self._K - 1))
             if new >= ops[e]:

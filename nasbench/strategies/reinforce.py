@@ -4,9 +4,16 @@ The policy is a table of logits ``theta`` of shape ``(L, K)``; an architecture s
 edge's op independently from ``softmax(theta[e])``.  After each result the reward ``r`` (the
 objective, e.g. validation accuracy in %) updates a bias-corrected exponential moving average
 baseline ``b`` (``momentum``), then ``theta`` takes one Adam step (``lr``) along
-``(r - b) * grad log pi(arch)``.  Defaults (Adam, lr 0.01, momentum 0.9) follow NAS-Bench-201's
-REINFORCE baseline.  The policy may sample an architecture again (``allows_repeats``): the
-runner then pays for a new training run, exactly as the original algorithm would.
+``(r - b) * grad log pi(arch)``.  Adam and the baseline momentum 0.9 follow NAS-Bench-201's
+REINFORCE baseline; its learning rate 0.01 barely moves the policy within the 100-300
+evaluations of a typical tabular budget, so the default here is ``lr=0.1``.
+
+Repeats: with ``cache=True`` (default) an architecture the policy samples again is not
+re-trained: its recorded reward drives another policy step for free and the policy samples again
+(after 100 such draws in a row, an unseen architecture is drawn uniformly).  With
+``cache=False`` every sample is evaluated (``allows_repeats``), so the runner pays for a new
+training run each time, as NB201's implementation did; ``Reinforce(space, seed, lr=0.01,
+cache=False)`` reproduces that setting.
 """
 from __future__ import annotations
 
@@ -28,14 +35,19 @@ class Reinforce(Strategy):
         Adam learning rate on the logits.
     momentum : float
         Decay of the moving-average baseline.
+    cache : bool
+        Reuse the results of architectures sampled again instead of re-evaluating them.
     objective : str
     """
 
     name = "reinforce"
-    allows_repeats = True
 
-    def __init__(self, space, seed, *, lr: float = 0.01, momentum: float = 0.9, objective: str = "val_acc"):
+    def __init__(self, space, seed, *, lr: float = 0.1, momentum: float = 0.9, cache: bool = True,
+                 objective: str = "val_acc"):
         super().__init__(space, seed, objective=objective)
+        self.cache = bool(cache)
+        self.allows_repeats = not self.cache
+        self._rewards: dict[int, float] = {}
         if lr <= 0 or not 0 <= momentum < 1:
             raise ValueError(f"need lr > 0 and 0 <= momentum < 1, got lr={lr}, momentum={momentum}")
         self.lr = float(lr)
@@ -52,12 +64,36 @@ class Reinforce(Strategy):
         z = np.exp(self.theta_ - self.theta_.max(1, keepdims=True))
         return z / z.sum(1, keepdims=True)
 
-    def ask(self, n: int) -> list[Suggestion]:
+    def _sample(self, n: int) -> np.ndarray:
+        """``(n,)`` indices drawn from the policy."""
         cdf = np.cumsum(self.probabilities(), axis=1)
         u = self.rng.random((n, self._L))
         ops = np.minimum((u[:, :, None] > cdf[None, :, :]).sum(2), self._K - 1)  # (n, L)
-        idx = (ops * np.asarray(self._pow)).sum(1)
-        return self._suggest([int(i) for i in idx])
+        return (ops * np.asarray(self._pow)).sum(1)
+
+    def ask(self, n: int) -> list[Suggestion]:
+        if not self.cache:
+            return self._suggest([int(i) for i in self._sample(n)])
+        out: list[int] = []
+        for _ in range(n):
+            new = None
+            for _ in range(100):
+                i = int(self._sample(1)[0])
+                if i in out:
+                    continue
+                if i not in self._asked:
+                    new = i
+                    break
+                if i in self._rewards:  # known result: learn from it again, for free
+                    self._update(i, self._rewards[i])
+            if new is None:
+                rest = self._random_unseen(1)
+                if not rest:
+                    break
+                new = rest[0]
+            self._asked.add(new)
+            out.append(new)
+        return self._suggest(out)
 
     def tell(self, suggestions, values) -> None:
         idx, _ = self._check_tell(suggestions, values)
@@ -66,13 +102,17 @@ class Reinforce(Strategy):
         for i, r in zip(idx, rewards):
             if not np.isfinite(r):
                 continue  # no result: no learning signal
-            r = sign * float(r)
-            self._ema_num = self.momentum * self._ema_num + (1 - self.momentum) * r
-            self._ema_den = self.momentum * self._ema_den + (1 - self.momentum)
-            adv = r - self._ema_num / self._ema_den
-            grad = -self.probabilities()
-            grad[np.arange(self._L), self._ops(i)] += 1.0
-            self._adam(adv * grad)
+            self._rewards[i] = sign * float(r)
+            self._update(i, sign * float(r))
+
+    def _update(self, i: int, r: float) -> None:
+        """Baseline update and one policy-gradient step for reward ``r`` of architecture ``i``."""
+        self._ema_num = self.momentum * self._ema_num + (1 - self.momentum) * r
+        self._ema_den = self.momentum * self._ema_den + (1 - self.momentum)
+        adv = r - self._ema_num / self._ema_den
+        grad = -self.probabilities()
+        grad[np.arange(self._L), self._ops(i)] += 1.0
+        self._adam(adv * grad)
 
     def _adam(self, g: np.ndarray, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> None:
         """One Adam ascent step along ``g``."""

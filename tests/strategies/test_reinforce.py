@@ -1,0 +1,33 @@
+import numpy as np
+import pytest
+
+from nasbench.spaces import NB201Space
+from nasbench.strategies import Reinforce
+
+from .conftest import additive_values, drive
+
+
+def test_policy_learns_the_rewarded_op():
+    space = NB201Space()
+    rf = Reinforce(space, 0, lr=0.1)
+    p0 = rf.probabilities()
+    np.testing.assert_allclose(p0, 0.2)
+    drive(rf, space, 300, batch=4)
+    p = rf.probabilities()
+    np.testing.assert_allclose(p.sum(1), 1.0)
+    assert (p.argmax(1) == 2).all()  # op 2 is rewarded on every edge
+    assert p[:, 2].min() > 0.5
+
+
+def test_repeats_are_declared_and_nan_rewards_are_skipped():
+    space = NB201Space()
+    rf = Reinforce(space, 1)
+    assert rf.allows_repeats
+    s = rf.ask(3)
+    rf.tell(s, {"val_acc": np.array([np.nan, np.nan, np.nan])})
+    np.testing.assert_array_equal(rf.theta_, 0.0)
+
+
+def test_bad_settings():
+    with pytest.raises(ValueError, match="lr"):
+        Reinforce(NB201Space(), 0, lr=0)
