@@ -183,23 +183,28 @@ def test_sigkill_then_resume_loses_nothing_and_duplicates_nothing(tmp_path):
            "--epochs", "6", "--seeds", "0", "1", "--workers", "1", "--out", str(out),
            "--archs", *map(str, archs)]
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)
-    deadline = time.monotonic() + 180
-    try:
-        while not _count(out) and proc.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.01)  # short polling only
-        os.kill(proc.pid, signal.SIGKILL)
-    finally:
-        proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    log_path = tmp_path / "first_run.stderr"
+    with open(log_path, "wb") as log_f:
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=log_f, env=env, cwd=tmp_path)
+        deadline = time.monotonic() + 180
+        try:
+            while not _count(out) and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)  # short polling only
+            if proc.poll() is None:
+                proc.kill()  # SIGKILL
+        finally:
+            proc.wait(timeout=60)
+    if proc.returncode != -signal.SIGKILL:
+        pytest.fail(f"generate exited with {proc.returncode} before it could be killed:\n"
+                    f"{log_path.read_text(errors='replace')[-3000:]}")
     before = _count(out)
     assert 1 <= len(before) < len(archs)
     # simulate a torn record: the start of a frame, then garbage
     log = sorted(out.glob("records-*.log"))[-1]
     with open(log, "ab") as f:
         f.write(b"NBR1" + os.urandom(37))
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path,
-                   timeout=600)
+    rerun = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=tmp_path, timeout=600)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
     after = _count(out)
     assert sorted(after) == sorted(archs)
     assert set(after.values()) == {1}, "an architecture was recorded twice"
