@@ -191,28 +191,32 @@ def main(argv=None) -> int:
     bench.query(np.arange(space.size), fidelity=None, seed=0)  # load every array once
 
     R = args.repeats
-    t = {}
-    t["one_metric"] = timeit("one_metric", lambda: bench.query(idx, fidelity=f, seed=rng, metrics=["val_acc"]), R)
-    t["one_metric_ops"] = timeit("one_metric_ops", lambda: bench.query(ops, fidelity=f, seed=rng, metrics=["val_acc"]), R)
-    t["one_metric_mean"] = timeit("one_metric_mean", lambda: bench.query(idx, fidelity=f, seed="mean", metrics=["val_acc"]), R)
-    t["all_metrics"] = timeit("all_metrics", lambda: bench.query(idx, fidelity=f, seed=rng), R)
-    t["curves_one_metric"] = timeit("curves_one_metric", lambda: bench.query(idx, fidelity=None, seed=rng, metrics=["val_acc"]), R)
-    t["archs_list_one_metric"] = timeit("archs_list_one_metric", lambda: bench.query(archs, fidelity=f, seed=rng, metrics=["val_acc"]),
-                                        max(3, R // 5))
+    t: dict[str, float] = {}
+
+    def run(key, fn, repeats=R, inner=1):
+        t[key] = timeit(key, fn, repeats, inner)
+
+    one = ["val_acc"]
+    run("one_metric", lambda: bench.query(idx, fidelity=f, seed=rng, metrics=one))
+    run("one_metric_ops", lambda: bench.query(ops, fidelity=f, seed=rng, metrics=one))
+    run("one_metric_mean", lambda: bench.query(idx, fidelity=f, seed="mean", metrics=one))
+    run("all_metrics", lambda: bench.query(idx, fidelity=f, seed=rng))
+    run("curves_one_metric", lambda: bench.query(idx, fidelity=None, seed=rng, metrics=one))
+    run("archs_list_one_metric", lambda: bench.query(archs, fidelity=f, seed=rng, metrics=one), max(3, R // 5))
     a = space.from_index(int(idx[0]))
-    t["single"] = timeit("single", lambda: bench.query(a, fidelity=f, seed=rng, metrics=["val_acc"]), R, 2000)
-    t["single_int_seed"] = timeit("single_int_seed", lambda: bench.query(a, fidelity=f, seed=0, metrics=["val_acc"]), R, 2000)
-    t["single_all"] = timeit("single_all", lambda: bench.query(a, fidelity=f, seed=rng), R, 2000)
+    run("single", lambda: bench.query(a, fidelity=f, seed=rng, metrics=one), R, 2000)
+    run("single_int_seed", lambda: bench.query(a, fidelity=f, seed=0, metrics=one), R, 2000)
+    run("single_all", lambda: bench.query(a, fidelity=f, seed=rng), R, 2000)
 
     rows, build_s = build_baseline(bench)
     cols = rng.integers(0, bench.n_seeds, size=n).tolist()
     il = idx.tolist()
     per_all = list(bench.metrics) + (["train_time"] if bench._data.has_cost else [])
-    t["base_one_metric"] = timeit("base_one_metric", lambda: baseline_query(rows, il, cols, fpos, ["val_acc"], []), max(3, R // 3))
-    t["base_all_metrics"] = timeit("base_all_metrics", lambda: baseline_query(rows, il, cols, fpos, per_all, list(bench.static_metrics)),
-                                   max(3, R // 3))
+    static = list(bench.static_metrics)
+    run("base_one_metric", lambda: baseline_query(rows, il, cols, fpos, one, []), max(3, R // 3))
+    run("base_all_metrics", lambda: baseline_query(rows, il, cols, fpos, per_all, static), max(3, R // 3))
     i0, c0 = il[0], cols[0]
-    t["base_single"] = timeit("base_single", lambda: baseline_query(rows, [i0], [c0], fpos, ["val_acc"], []), R, 2000)
+    run("base_single", lambda: baseline_query(rows, [i0], [c0], fpos, one, []), R, 2000)
     res["seconds"] = t
     res["best_seconds"] = dict(BEST)
     res["baseline_build_s"] = build_s
@@ -238,7 +242,8 @@ def main(argv=None) -> int:
          f"{op['rss_loaded_mb']:8.1f} / {op['rss_loaded_now_mb']:.1f} MB")
     line("torch/pandas/matplotlib imported", f"{op['heavy_imports'] or 'none'}")
     print(f"\nsingle-architecture query (Architecture, val_acc at epoch {f})")
-    line("seed=Generator", f"{t['single'] * 1e6:8.2f} us (best {BEST['single'] * 1e6:.2f})", "<= 10 us", t["single"] * 1e6 <= TARGETS["single_us"])
+    line("seed=Generator", f"{t['single'] * 1e6:8.2f} us (best {BEST['single'] * 1e6:.2f})", "<= 10 us",
+         t["single"] * 1e6 <= TARGETS["single_us"])
     line("seed=int", f"{t['single_int_seed'] * 1e6:8.2f} us")
     line("all metrics + static + cost", f"{t['single_all'] * 1e6:8.2f} us")
     line("baseline dict-of-rows, one value", f"{t['base_single'] * 1e6:8.2f} us")
@@ -251,7 +256,8 @@ def main(argv=None) -> int:
     line("  same, seed='mean'", f"{thr['one_metric_mean']:10.3g} archs/s")
     line("  whole curves (fidelity=None)", f"{thr['curves_one_metric']:10.3g} archs/s")
     line(f"all {len(bench.metrics)} metrics + {len(bench.static_metrics)} static + cost, one fidelity",
-         f"{thr['all_metrics']:10.3g} archs/s (best {n / BEST['all_metrics']:.3g})", ">= 3e6", thr["all_metrics"] >= TARGETS["all_metrics_per_s"])
+         f"{thr['all_metrics']:10.3g} archs/s (best {n / BEST['all_metrics']:.3g})", ">= 3e6",
+         thr["all_metrics"] >= TARGETS["all_metrics_per_s"])
     line("baseline dict-of-rows, one metric", f"{thr['base_one_metric']:10.3g} archs/s")
     line("baseline dict-of-rows, all metrics + static + cost", f"{thr['base_all_metrics']:10.3g} archs/s")
     print("\nratios (ours / baseline, same data, same run)")

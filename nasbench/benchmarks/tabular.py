@@ -15,6 +15,7 @@ same recorded seed as the values); otherwise full evaluations (1.0 at the top fi
 """
 from __future__ import annotations
 
+import copy
 import functools
 import os
 from pathlib import Path
@@ -108,7 +109,7 @@ class TabularBenchmark(Benchmark):
     @property
     def attrs(self) -> dict:
         """Root attributes of the table (provenance, units, sources); a copy."""
-        return dict(self._data.attrs)
+        return copy.deepcopy(self._data.attrs)
 
     @property
     def metric_attrs(self) -> dict[str, dict]:

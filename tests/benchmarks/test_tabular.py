@@ -115,7 +115,8 @@ def test_batch_forms_and_scalar_path_agree(bench, filled):
     archs = [SPACE.from_index(int(i)) for i in idx]
     ops = SPACE.encode_ops(archs)
     for kw in [dict(fidelity=2, seed=7), dict(fidelity=None, seed=7), dict(fidelity=4, seed="mean"),
-               dict(fidelity=None, seed="mean"), dict(fidelity=1, trial=1), dict(fidelity=4, seed=0, metrics="val_acc")]:
+               dict(fidelity=None, seed="mean"), dict(fidelity=1, trial=1),
+               dict(fidelity=4, seed=0, metrics="val_acc")]:
         a = bench.query(idx, **kw)
         for form in (archs, ops, ops.astype(np.int64), list(idx)):
             b = bench.query(form, **kw)
