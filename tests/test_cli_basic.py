@@ -44,9 +44,13 @@ def test_train_synthetic_one_epoch(capsys):
 
 
 def test_profile_prints_units(capsys):
-    pytest.importorskip("torch")
-    rc = main(["profile", "--arch", ARCH, "--preset", "nb201-mnist1d", "--batch-sizes", "1", "8",
-               "--repeats", "2"])
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny forwards; torch's threads only add contention on a busy machine
+    try:
+        rc = main(["profile", "--arch", ARCH, "--preset", "nb201-mnist1d", "--batch-sizes", "1", "8", "--repeats", "2"])
+    finally:
+        torch.set_num_threads(before)
     assert rc == 0
     out = capsys.readouterr().out
     assert " M (trainable parameters, millions)" in out
@@ -84,3 +88,39 @@ def test_profile_space_on_a_few_archs(tmp_path, capsys, monkeypatch):
                "--warmup", "0", "--batch-sizes", "1", "4"])
     assert rc == 0
     assert "3/15625 architectures profiled" in capsys.readouterr().out
+
+
+def test_static_pass_is_resumable_and_readable(tmp_path):
+    pytest.importorskip("torch")
+    from nasbench.jobs.static_pass import profile_space, read_static
+
+    import torch
+
+    kw = dict(preset="nb201-mnist1d", batch_sizes=(1, 4), repeats=1, warmup=0, chunk=5000, progress=False)
+    threads = torch.get_num_threads()
+    static = profile_space(tmp_path, indices=[3, 9000], **kw)
+    assert torch.get_num_threads() == threads  # measured with 1 thread, then restored
+    assert sorted(p.name for p in static.iterdir()) == ["chunk-00000.npz", "chunk-05000.npz", "meta.json"]
+    first = (static / "chunk-00000.npz").stat().st_mtime_ns
+    profile_space(tmp_path, indices=[3, 9000, 4], **kw)  # 3 and 9000 are kept, 4 is added
+    values, meta = read_static(tmp_path)
+    assert set(values) == {"params", "flops", "latency_cpu_bs1", "latency_cpu_bs4"}
+    for v in values.values():
+        assert v.shape == (15625,) and v.dtype == np.float32
+        assert np.isfinite(v[[3, 4, 9000]]).all() and np.isnan(v).sum() == 15625 - 3
+    with np.load(static / "chunk-00000.npz") as f:
+        np.testing.assert_array_equal(f["index"], [3, 4])
+        assert f["index"].dtype == np.int64
+    assert (static / "chunk-00000.npz").stat().st_mtime_ns >= first
+    assert values["params"][3] > 0 and values["flops"][3] >= 0
+    assert meta["batch_sizes"] == [1, 4] and meta["threads"] == 1 and meta["repeats"] == 1
+    assert "multiply-accumulates" in meta["flops_counts"] and meta["cpu"] and meta["torch"]
+    assert not [p for p in static.iterdir() if p.name.endswith(".tmp")]  # atomic writes leave nothing
+    # nothing left to do: chunk files are not rewritten
+    before = {p.name: p.stat().st_mtime_ns for p in static.glob("chunk-*.npz")}
+    profile_space(tmp_path, indices=[3, 4, 9000], **kw)
+    assert before == {p.name: p.stat().st_mtime_ns for p in static.glob("chunk-*.npz")}
+    with pytest.raises(ValueError, match="repeats"):
+        profile_space(tmp_path, indices=[5], **dict(kw, repeats=3))
+    with pytest.raises(FileNotFoundError, match="meta.json"):
+        read_static(tmp_path / "empty")

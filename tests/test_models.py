@@ -179,3 +179,41 @@ def test_all_none_cell_trains_to_chance_without_crashing(preset, shape, n_classe
     with torch.no_grad():
         y = model(torch.randn(5, *shape, generator=torch.Generator().manual_seed(1)))
     assert torch.allclose(y, y[:1].expand_as(y))
+
+
+# --------------------------------------------------------------- profiling
+def test_count_flops_counts_multiply_accumulates():
+    from nasbench.train.profile import count_flops
+
+    conv = torch.nn.Conv2d(3, 8, 3, padding=1, bias=False)
+    assert count_flops(conv, (3, 8, 8)) == pytest.approx(8 * 8 * 8 * 3 * 9 / 1e6)  # one MAC per weight use
+    lin = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(10, 5))
+    assert count_flops(lin, (10,)) == pytest.approx(50 / 1e6)
+
+
+def test_profile_arch_reports_units_and_is_consistent():
+    from nasbench.train.profile import measure_latency, profile_arch
+
+    a = SPACE.from_string(MIXED)
+    res = profile_arch(a, "nb201-mnist1d", batch_sizes=(1, 4), repeats=2, warmup=1)
+    assert res["params"] == pytest.approx(count_params(build_model(a, "nb201-mnist1d", seeds=[0])))
+    assert res["flops"] > 0 and res["latency_cpu_bs1"] > 0 and res["latency_cpu_bs4"] > 0
+    assert "multiply-accumulates" in res["units"]["flops"] and "ms" in res["units"]["latency_cpu_bs4"]
+    assert res["batch_sizes"] == [1, 4] and res["device"] == "cpu"
+    # MACs grow with the network: the all-none cell has fewer
+    none = profile_arch(SPACE.from_string(ALL_NONE), "nb201-mnist1d", batch_sizes=(1,), repeats=1, warmup=0)
+    assert none["flops"] < res["flops"]
+    model = build_model(a, "nb201-mnist1d", seeds=[0]).train()
+    measure_latency(model, (1, 40), 2, repeats=1, warmup=0)
+    assert model.training  # mode restored
+    with pytest.raises(ValueError, match="nb201-cifar10"):
+        profile_arch(a, "nb201-cifar11")
+
+
+@pytest.mark.gpu
+def test_profile_on_cuda():
+    from nasbench.train.profile import profile_arch
+
+    res = profile_arch(SPACE.from_string(MIXED), "nb201-cifar10", device="cuda", batch_sizes=(1, 64),
+                       repeats=3, warmup=2)
+    assert res["latency_cuda_bs1"] > 0 and res["latency_cuda_bs64"] > 0

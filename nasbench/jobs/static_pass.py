@@ -12,10 +12,10 @@ Chunk arrays: ``index`` int64 ``(m,)`` (our NB201 index), ``params``, ``flops`` 
 ``latency_cpu_bs<k>`` float32 ``(m,)``.
 
 Default timing: ``repeats=10`` timed passes after ``warmup=2`` per batch size.  Measured on this
-project's 2-core machine (one torch thread, with a training job running on both cores) a
-``nb201-mnist1d`` architecture takes about 0.1 s in total (build, MAC count, 12 passes at batch
-1 and 12 at batch 256), i.e. roughly 25-35 minutes for the whole space; less on a quiet
-machine.
+project's 2-core machine (one torch thread) while a training job kept both cores busy (load
+average about 5), a ``nb201-mnist1d`` architecture took 128 ms in total (build, MAC count,
+12 passes at batch 1 and 12 at batch 256; the batch-256 passes dominate), i.e. about 33
+minutes for the whole space; a quiet machine is faster.
 """
 from __future__ import annotations
 
@@ -119,8 +119,7 @@ def profile_space(out_dir: str | os.PathLike, preset: str = "nb201-mnist1d",
     import torch
 
     from nasbench.spaces import NB201Space
-    from nasbench.train.models import PRESETS, build_model, count_params
-    from nasbench.train.profile import UNITS, count_flops, measure_latency
+    from nasbench.train.models import PRESETS
 
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PRESETS)}")
@@ -133,7 +132,20 @@ def profile_space(out_dir: str | os.PathLike, preset: str = "nb201-mnist1d",
     static = Path(out_dir) / STATIC_DIR
     static.mkdir(parents=True, exist_ok=True)
 
+    threads_before = torch.get_num_threads()
     torch.set_num_threads(1)
+    try:
+        return _profile_space(space, wanted, static, preset, batch_sizes, repeats, warmup, chunk, progress)
+    finally:
+        torch.set_num_threads(threads_before)
+
+
+def _profile_space(space, wanted, static, preset, batch_sizes, repeats, warmup, chunk, progress) -> Path:
+    import torch
+
+    from nasbench.train.models import PRESETS, build_model, count_params
+    from nasbench.train.profile import UNITS, count_flops, measure_latency
+
     meta = {
         "space": "nb201", "n_archs": space.size, "preset": preset,
         "input_shape": list(PRESETS[preset].input_shape), "device": "cpu",
