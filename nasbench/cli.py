@@ -38,6 +38,7 @@ def _add_profile(sub):
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 64])
     p.add_argument("--repeats", type=int, default=20)
+    p.add_argument("--threads", type=int, default=1, help="torch CPU threads while timing (0: torch's default)")
     p.set_defaults(func=_run_profile)
 
 
@@ -45,7 +46,8 @@ def _run_profile(args) -> int:
     from nasbench.jobs.live import ProfileJob, run_profile
 
     return run_profile(ProfileJob(arch=args.arch, preset=args.preset, device=args.device,
-                                  batch_sizes=tuple(args.batch_sizes), repeats=args.repeats))
+                                  batch_sizes=tuple(args.batch_sizes), repeats=args.repeats,
+                                  threads=args.threads or None))
 
 
 def _add_generate(sub):

@@ -46,16 +46,15 @@ def test_train_synthetic_one_epoch(capsys):
 def test_profile_prints_units(capsys):
     torch = pytest.importorskip("torch")
     before = torch.get_num_threads()
-    torch.set_num_threads(1)  # tiny forwards; torch's threads only add contention on a busy machine
-    try:
-        rc = main(["profile", "--arch", ARCH, "--preset", "nb201-mnist1d", "--batch-sizes", "1", "8", "--repeats", "2"])
-    finally:
-        torch.set_num_threads(before)
+    rc = main(["profile", "--arch", ARCH, "--preset", "nb201-mnist1d", "--batch-sizes", "1", "8",
+               "--repeats", "2"])
     assert rc == 0
+    assert torch.get_num_threads() == before  # timed with --threads 1 (default), then restored
     out = capsys.readouterr().out
     assert " M (trainable parameters, millions)" in out
     assert "M MACs" in out and "multiply-accumulates" in out
     assert "ms at batch size 1 " in out and "ms at batch size 8 " in out
+    assert "1 thread(s)" in out
 
 
 @pytest.mark.parametrize("cmd", [["train", "--task", "synthetic", "--epochs", "1"], ["profile"]])

@@ -119,7 +119,11 @@ def run_train(job: TrainJob, out: TextIO | None = None) -> int:
 
 @dataclass(frozen=True)
 class ProfileJob:
-    """Profile one architecture (``nasbench profile``): params, MACs, latency."""
+    """Profile one architecture (``nasbench profile``): params, MACs, latency.
+
+    ``threads``: torch CPU threads while timing (default 1, as the static pass of the tables
+    measures; ``None`` keeps torch's default).
+    """
 
     arch: str
     preset: str = "nb201-cifar10"
@@ -127,6 +131,7 @@ class ProfileJob:
     batch_sizes: tuple[int, ...] = (1, 256)
     repeats: int = 20
     warmup: int = 5
+    threads: int | None = 1
 
 
 def run_profile(job: ProfileJob, out: TextIO | None = None) -> int:
@@ -135,9 +140,17 @@ def run_profile(job: ProfileJob, out: TextIO | None = None) -> int:
     from nasbench.spaces import NB201Space
     from nasbench.train.profile import profile_arch
 
+    import torch
+
     arch = NB201Space().from_string(job.arch)
-    res = profile_arch(arch, job.preset, device=job.device, batch_sizes=job.batch_sizes,
-                       repeats=job.repeats, warmup=job.warmup)
+    before = torch.get_num_threads()
+    if job.threads is not None:
+        torch.set_num_threads(int(job.threads))
+    try:
+        res = profile_arch(arch, job.preset, device=job.device, batch_sizes=job.batch_sizes,
+                           repeats=job.repeats, warmup=job.warmup)
+    finally:
+        torch.set_num_threads(before)
     shape = "x".join(map(str, res["input_shape"]))
     print(f"arch     {job.arch}", file=out)
     print(f"preset   {job.preset} (input {shape}), device {res['device']}, torch {res['torch']}"
