@@ -123,3 +123,21 @@ def test_static_pass_is_resumable_and_readable(tmp_path):
         profile_space(tmp_path, indices=[5], **dict(kw, repeats=3))
     with pytest.raises(FileNotFoundError, match="meta.json"):
         read_static(tmp_path / "empty")
+
+
+def test_train_on_local_cifar10_files(tmp_path, capsys):
+    pytest.importorskip("torch")
+    import pickle
+
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    rng = np.random.default_rng(0)
+    for name in [f"data_batch_{i}" for i in range(1, 6)] + ["test_batch"]:
+        with open(folder / name, "wb") as f:
+            pickle.dump({b"data": rng.integers(0, 256, (4, 3072), dtype=np.uint8),
+                         b"labels": rng.integers(0, 10, 4).tolist()}, f, protocol=2)
+    rc = main(["train", "--arch", ARCH, "--task", "cifar10", "--data-root", str(tmp_path), "--epochs", "1",
+               "--seed", "0", "1", "--threads", "1", "--batch-size", "8"])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "preset nb201-cifar10" in out and "task    cifar10" in out
