@@ -300,8 +300,11 @@ class Leaderboard:
             cells += [f"{r['final_rank']:.2f}", f"{r['mean_rank_over_time']:.2f}"]
             lines.append("| " + " | ".join(cells) + " |")
         base = float(np.median(list(self.oracle.values())))
-        notes = [f"- `{s}`: regret against {o:.2f}, the best architecture satisfying its constraint "
-                 f"{self.traces[s][0].meta.get('constraints') if self.traces.get(s) else ''}"
+        def cons(s):
+            c = self.traces[s][0].meta.get("constraints", {}) if self.traces.get(s) else {}
+            return " and ".join(f"{m} ≤ {cap:.4g}" for m, cap in c.items()) or "its constraint"
+
+        notes = [f"- `{s}`: regret against {o:.2f}, the best test accuracy among architectures with {cons(s)}"
                  for s, o in self.oracle.items() if abs(o - base) > 1e-9]
         if notes:
             lines += ["", f"Best test accuracy in the space: {base:.2f}."] + notes

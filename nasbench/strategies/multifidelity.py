@@ -265,13 +265,17 @@ class BOHB(Hyperband):
         ys.append(score)
 
     def _log_kde(self, cand: np.ndarray, data: np.ndarray, bw: float) -> np.ndarray:
-        """``(m,)`` log density of candidates ``(m, L)`` under the kernel density of ``data (d, L)``."""
-        K = self._K
-        match = cand[:, None, :] == data[None, :, :]                 # (m, d, L)
-        logk = np.where(match, np.log1p(-bw), np.log(bw / (K - 1)))  # (m, d, L)
-        s = logk.sum(2)                                               # (m, d)
+        """``(m,)`` log density of candidates ``(m, L)`` under the kernel density of ``data (d, L)``.
+
+        The product kernel depends only on the number of matching edges, counted with one
+        one-hot matrix product.
+        """
+        K, L = self._K, self._L
+        eye = np.eye(K)
+        matches = eye[cand].reshape(len(cand), L * K) @ eye[data].reshape(len(data), L * K).T  # (m, d)
+        s = matches * np.log1p(-bw) + (L - matches) * np.log(bw / (K - 1))
         mx = s.max(1, keepdims=True)
-        return (mx[:, 0] + np.log(np.exp(s - mx).mean(1)))
+        return mx[:, 0] + np.log(np.exp(s - mx).mean(1))
 
     def _new_config(self, bracket) -> int | None:
         if self.rng.random() < self.random_fraction:

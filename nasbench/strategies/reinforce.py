@@ -8,9 +8,9 @@ baseline ``b`` (``momentum``), then ``theta`` takes one Adam step (``lr``) along
 REINFORCE baseline; its learning rate 0.01 barely moves the policy within the 100-300
 evaluations of a typical tabular budget, so the default here is ``lr=0.1``.
 
-Repeats: with ``cache=True`` (default) an architecture the policy samples again is not
-re-trained: its recorded reward drives another policy step for free and the policy samples again
-(after 100 such draws in a row, an unseen architecture is drawn uniformly).  With
+Repeats: with ``cache=True`` (default) the policy is sampled until it draws an architecture not
+suggested before (its distribution restricted to unseen architectures; after 256 draws without
+one, an unseen architecture is drawn uniformly), so no budget is spent re-training.  With
 ``cache=False`` every sample is evaluated (``allows_repeats``), so the runner pays for a new
 training run each time, as NB201's implementation did; ``Reinforce(space, seed, lr=0.01,
 cache=False)`` reproduces that setting.
@@ -36,7 +36,7 @@ class Reinforce(Strategy):
     momentum : float
         Decay of the moving-average baseline.
     cache : bool
-        Reuse the results of architectures sampled again instead of re-evaluating them.
+        Sample only architectures not suggested before (no budget spent on repeats).
     objective : str
     """
 
@@ -47,7 +47,6 @@ class Reinforce(Strategy):
         super().__init__(space, seed, objective=objective)
         self.cache = bool(cache)
         self.allows_repeats = not self.cache
-        self._rewards: dict[int, float] = {}
         if lr <= 0 or not 0 <= momentum < 1:
             raise ValueError(f"need lr > 0 and 0 <= momentum < 1, got lr={lr}, momentum={momentum}")
         self.lr = float(lr)
@@ -75,23 +74,27 @@ class Reinforce(Strategy):
         if not self.cache:
             return self._suggest([int(i) for i in self._sample(n)])
         out: list[int] = []
+        taken: set[int] = set()
+        draws = self._sample(64 * n).tolist()
+        pos = 0
         for _ in range(n):
             new = None
-            for _ in range(100):
-                i = int(self._sample(1)[0])
-                if i in out:
-                    continue
-                if i not in self._asked:
-                    new = i
+            for _ in range(4):  # up to 4 x 64 policy draws per suggestion
+                while pos < len(draws):
+                    i = draws[pos]
+                    pos += 1
+                    if i not in self._asked and i not in taken:
+                        new = i
+                        break
+                if new is not None:
                     break
-                if i in self._rewards:  # known result: learn from it again, for free
-                    self._update(i, self._rewards[i])
+                draws, pos = self._sample(64).tolist(), 0
             if new is None:
                 rest = self._random_unseen(1)
                 if not rest:
                     break
                 new = rest[0]
-            self._asked.add(new)
+            taken.add(new)
             out.append(new)
         return self._suggest(out)
 
@@ -102,7 +105,6 @@ class Reinforce(Strategy):
         for i, r in zip(idx, rewards):
             if not np.isfinite(r):
                 continue  # no result: no learning signal
-            self._rewards[i] = sign * float(r)
             self._update(i, sign * float(r))
 
     def _update(self, i: int, r: float) -> None:

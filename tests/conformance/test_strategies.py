@@ -80,7 +80,7 @@ def test_parallel_workers(name):
 
 
 # ------------------------------------------------------------- beats random search
-SEEDS = range(8)
+SEEDS = range(12)
 EASY_BUDGET = "40x"
 
 

@@ -19,13 +19,27 @@ def test_policy_learns_the_rewarded_op():
     assert p[:, 2].min() > 0.5
 
 
-def test_repeats_are_declared_and_nan_rewards_are_skipped():
+def test_nan_rewards_are_skipped():
     space = NB201Space()
     rf = Reinforce(space, 1)
-    assert rf.allows_repeats
     s = rf.ask(3)
     rf.tell(s, {"val_acc": np.array([np.nan, np.nan, np.nan])})
     np.testing.assert_array_equal(rf.theta_, 0.0)
+
+
+def test_cache_samples_only_unseen_architectures(tiny):
+    rf = Reinforce(tiny, 0, lr=0.3)
+    assert not rf.allows_repeats
+    seen = drive(rf, tiny, 27, batch=2)
+    assert len({tiny.index(s.arch) for s in seen}) == 27  # the whole tiny space, no repeats
+    assert rf.ask(1) == []  # exhausted
+
+
+def test_without_cache_repeats_are_declared_and_happen(tiny):
+    rf = Reinforce(tiny, 0, lr=0.3, cache=False)
+    assert rf.allows_repeats
+    seen = drive(rf, tiny, 60)
+    assert len({tiny.index(s.arch) for s in seen}) < 60
 
 
 def test_bad_settings():
