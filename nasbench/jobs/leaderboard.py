@@ -97,7 +97,7 @@ def _matches(tr: Trace, strategy: str, bench, budget: Budget, seed: int, job: Le
     m = tr.meta
     return (m.get("strategy") == strategy and m.get("benchmark") == bench.name and m.get("seed") == seed
             and m.get("budget") == budget.to_dict() and m.get("n_workers") == job.workers
-            and (job.fidelity is None or m.get("default_fidelity") == job.fidelity))
+            and m.get("default_fidelity") == (job.fidelity if job.fidelity is not None else bench.max_fidelity))
 
 
 def run_leaderboard(job: LeaderboardJob, benchmark=None) -> LeaderboardReport:
