@@ -92,6 +92,16 @@ def save_figure(fig, path, formats: Sequence[str] = ("png", "pdf"), dpi: int = 3
     return out
 
 
+def _log_x(ax, grid) -> None:
+    """Log x axis when the grid spans at least a decade; no minor tick labels (they overlap)."""
+    from matplotlib.ticker import NullFormatter
+
+    lo, hi = float(np.nanmin(grid)), float(np.nanmax(grid))
+    if lo > 0 and hi / lo >= 10:
+        ax.set_xscale("log")
+        ax.xaxis.set_minor_formatter(NullFormatter())
+
+
 def plot_regret(lb, path=None, *, statistic: str = "mean", logx: bool = True, logy: bool = True,
                 title: str | None = None, formats: Sequence[str] = ("png", "pdf")):
     """Anytime test regret of the validation-chosen incumbent vs simulated time.
@@ -122,8 +132,8 @@ def plot_regret(lb, path=None, *, statistic: str = "mean", logx: bool = True, lo
             sty = _style(k)
             ax.plot(lb.grid, y, label=s, **sty)
             ax.fill_between(lb.grid, lo, hi, color=sty["color"], alpha=0.15, linewidth=0)
-        if logx and lb.axis == "time" or logx and lb.grid[0] > 0:
-            ax.set_xscale("log")
+        if logx and (lb.axis == "time" or lb.grid[0] > 0):
+            _log_x(ax, lb.grid)
         if logy:
             ax.set_yscale("log")
         ax.set_xlabel(x_label(lb.axis, lb.info.get("cost_unit", "")))
@@ -152,7 +162,7 @@ def plot_ranks(lb, path=None, *, logx: bool = True, title: str | None = None,
         for k, s in enumerate(lb.strategies):
             ax.plot(lb.grid, lb.mean_rank[k], label=s, **_style(k))
         if logx and lb.grid[0] > 0:
-            ax.set_xscale("log")
+            _log_x(ax, lb.grid)
         n = len(lb.strategies)
         ax.set_ylim(n + 0.3, 0.7)
         ax.set_yticks(range(1, n + 1))
