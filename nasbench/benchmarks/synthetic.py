@@ -7,7 +7,6 @@ query time except the choice of recorded seed (see :class:`~nasbench.benchmarks.
 """
 from __future__ import annotations
 
-from typing import Sequence
 
 import numpy as np
 

@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nasbench._system import cpu_model
+
 from nasbench.benchmarks.base import PER_EPOCH_METRICS
 from nasbench.io.hdf5 import write_table
 from nasbench.io.records import RecordsError, read_manifest, read_records
@@ -47,17 +49,6 @@ _MEANING = {
     "val": "evaluated after each epoch (eval mode); use it to choose architectures",
     "test": "evaluated after each epoch (eval mode); report it, never select on it",
 }
-
-
-def cpu_model() -> str:
-    """The CPU model name of this machine (``/proc/cpuinfo``), or the platform's best guess."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _read_static(static_dir: Path, n: int) -> tuple[dict, dict, dict]:

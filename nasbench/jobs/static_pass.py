@@ -28,22 +28,12 @@ from typing import Sequence
 
 import numpy as np
 
+from nasbench._system import cpu_model
+
 __all__ = ["profile_space", "read_static", "cpu_model", "STATIC_DIR"]
 
 STATIC_DIR = "static"
 N_ARCHS = 15625
-
-
-def cpu_model() -> str:
-    """The CPU's model name from ``/proc/cpuinfo`` (Linux), else ``platform.processor()``."""
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine() or "unknown"
 
 
 def _metric_names(batch_sizes: Sequence[int]) -> list[str]:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import os
-import platform
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -20,6 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from nasbench._system import cpu_model
 from nasbench.train.data import Task
 from nasbench.train.models import build_model
 from nasbench.types import Architecture
@@ -139,7 +138,7 @@ class Trainer:
             "cuda": torch.version.cuda if device.type == "cuda" else None,
             "threads": torch.get_num_threads() if device.type == "cpu" else None,
             "task": task.name, "task_sha256": task.meta.get("sha256"),
-            "host_cpu": platform.processor() or platform.machine(),
+            "host_cpu": cpu_model(),
         }
         return LearningCurve(
             arch=arch, seeds=np.asarray(seeds, dtype=np.int32),
