@@ -140,6 +140,20 @@ def _run_import_hw(args) -> int:
     return 0
 
 
+def _add_info(sub):
+    p = sub.add_parser("info", help="summarise a table: metrics with units, coverage, best values, provenance")
+    p.add_argument("table", help="table name (e.g. nb201-mnist1d) or path to an .h5 file")
+    p.add_argument("--root", default=None, help="folder to look the name up in")
+    p.set_defaults(func=_run_info)
+
+
+def _run_info(args) -> int:
+    from nasbench.jobs.info import describe
+
+    print(describe(args.table, root=args.root))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nasbench", description=__doc__)
     parser.add_argument("--version", action="version", version=f"nasbench {nasbench.__version__}")
@@ -149,7 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_ADDERS = [_add_train, _add_profile, _add_generate]
+_ADDERS = [_add_info, _add_train, _add_profile, _add_generate]
 _ADDERS += [_add_merge, _add_import]
 
 
