@@ -197,6 +197,11 @@ def merge_records(records_dir, out_path, static_dir=None) -> Path:
         "torch": _distinct("torch"), "cuda": _distinct("cuda"), "train_device": _distinct("device"),
         "train_threads": _distinct("threads"), "host_cpu": _distinct("host_cpu"),
         "preset": _distinct("preset"), "task_sha256": _distinct("task_sha256"),
+        # how train_time was measured: "process_cpu" (CPU time of the one-thread training
+        # process) or "wall"; records without the key were timed by wall clock
+        "train_time_basis": sorted({i.get("time_basis", "wall") for i in infos}) or None,
+        "train_time_basis_counts": {b: sum(1 for i in infos if i.get("time_basis", "wall") == b)
+                                    for b in sorted({i.get("time_basis", "wall") for i in infos})},
         "n_records": int(R), "n_classes": int(len(np.unique(cls))),
         "n_trained_classes": int(len(np.unique(cls[idx]))) if R else 0,
         "rows_with_results": int(have.sum()), "diverged_runs": int(diverged.sum()),

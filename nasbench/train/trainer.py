@@ -79,7 +79,10 @@ class LearningCurve:
         NaN from the epoch a seed diverged on.
     train_time : ndarray, shape (n_seeds, n_epochs)
         Cumulative training seconds per seed (evaluation excluded; a packed step's time is
-        split evenly between its seeds).
+        split evenly between its seeds).  On CPU this is the training process's CPU time
+        (``time.process_time``: with one thread, what the work costs, and insensitive to other
+        load on the machine); on CUDA it is synchronised wall time.  ``info["time_basis"]``
+        says which.
     diverged : ndarray of bool, shape (n_seeds,)
         ``True`` when the loss became NaN/inf; that seed's metrics are NaN from then on.
     """
@@ -138,6 +141,7 @@ class Trainer:
             "cuda": torch.version.cuda if device.type == "cuda" else None,
             "threads": torch.get_num_threads() if device.type == "cpu" else None,
             "task": task.name, "task_sha256": task.meta.get("sha256"),
+            "time_basis": "wall" if device.type == "cuda" else "process_cpu",
             "host_cpu": cpu_model(),
         }
         return LearningCurve(
@@ -175,6 +179,7 @@ class Trainer:
         ttime = np.zeros((g, E), dtype=np.float64)
         diverged = np.zeros(g, dtype=bool)
         elapsed = 0.0
+        clock = time.perf_counter if device.type == "cuda" else time.process_time
         step = 0
         bar = None
         if progress:
@@ -183,7 +188,7 @@ class Trainer:
             bar = tqdm(total=E, desc=f"train {g} seed(s)", unit="epoch")
         for ep in range(E):
             model.train()
-            t0 = time.perf_counter()
+            t0 = clock()
             perms = torch.stack([torch.randperm(n, generator=gg) for gg in gens]).to(device)  # (g, n)
             loss_sum = torch.zeros(g, device=device, dtype=torch.float64)
             corr_sum = torch.zeros(g, device=device, dtype=torch.float64)
@@ -213,7 +218,7 @@ class Trainer:
                     corr_sum += (logits.argmax(-1) == yb).sum(0).double()
             if device.type == "cuda":
                 torch.cuda.synchronize()
-            elapsed += time.perf_counter() - t0
+            elapsed += clock() - t0
             ttime[:, ep] = elapsed / g
             tl = (loss_sum / n).cpu().numpy()
             out["train_loss"][:, ep] = tl
