@@ -68,6 +68,8 @@ def _add_generate(sub):
     p.add_argument("--device", default="cpu")
     p.add_argument("--data-root", default=None)
     p.add_argument("--out", required=True, help="records directory (created; reused to resume)")
+    p.add_argument("--retime", action="store_true",
+                   help="re-run records timed by wall clock to re-measure train time as CPU time")
     p.set_defaults(func=_run_generate)
 
 
@@ -79,7 +81,7 @@ def _run_generate(args) -> int:
                          ray_address=args.ray_address, rule=args.rule,
                          archs=tuple(args.archs) if args.archs else None, sample=args.sample,
                          preset=args.preset, batch_size=args.batch_size, device=args.device,
-                         data_root=args.data_root)
+                         data_root=args.data_root, retime=args.retime)
     rep = generate(cfg)
     print(f"{rep.done_before + rep.trained}/{rep.planned} architectures done "
           f"({rep.trained} trained now, {rep.seconds:.0f} s); records in {rep.out}")

@@ -117,12 +117,18 @@ def _iter_log(path: Path) -> Iterator[Record]:
 def read_records(directory: str | os.PathLike) -> dict[int, Record]:
     """All complete records in ``directory``'s logs, keyed by architecture index.
 
-    When an index appears more than once (it should not), the first record read wins.
+    When an index appears more than once, the first record read wins, except that a record
+    whose ``info["retime"]`` is true (a deterministic re-run made only to re-measure train
+    time on the CPU-time basis, see ``nasbench generate --retime``) replaces an earlier record
+    that was timed by wall clock.
     """
     out: dict[int, Record] = {}
     for path in sorted(Path(directory).glob("records-*.log")):
         for rec in _iter_log(path):
-            out.setdefault(rec.index, rec)
+            old = out.get(rec.index)
+            if old is None or (rec.info.get("retime") and not old.info.get("retime")
+                               and old.info.get("time_basis", "wall") == "wall"):
+                out[rec.index] = rec
     return out
 
 
