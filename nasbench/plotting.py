@@ -197,10 +197,14 @@ def plot_final(lb, path=None, *, title: str | None = None, formats: Sequence[str
         ax.set_yticks(range(1, len(order) + 1), labels=order)
         vals = [round(o, 6) for o in lb.oracle.values()]
         common = max(set(vals), key=vals.count)  # constrained strategies have their own oracle
-        ax.axvline(common, color="0.3", linestyle="--", linewidth=0.8, label="best in space")
+        ax.axvline(common, color="0.3", linestyle="--", linewidth=0.8)
+        # label the line along itself instead of a legend box that can cover a strategy's box
+        ax.annotate("best in space", xy=(common, 1.0), xycoords=("data", "axes fraction"), xytext=(-2, -3),
+                    textcoords="offset points", rotation=90, ha="right", va="top",
+                    fontsize=_RC["legend.fontsize"], color="0.3")
         ax.set_xlabel("test accuracy of the final incumbent (%)")
         ax.set_title(title if title is not None else f"{lb.info.get('benchmark')}: final incumbents")
-        _finish(fig, ax, loc="lower left")
+        _finish(fig, ax, legend=False)
         ax.grid(False, axis="y")
     if path is not None:
         save_figure(fig, path, formats)
