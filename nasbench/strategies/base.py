@@ -80,6 +80,7 @@ class Strategy:
         self.fidelities_: np.ndarray | None = None
         self.fidelity_kind_: str | None = None
         self._asked: set[int] = set()
+        self._n_asked = 0
         self._K = space.n_ops
         self._L = space.n_edges
         self._pow = [self._K**e for e in range(self._L)]
@@ -165,6 +166,24 @@ class Strategy:
             self._asked.add(int(i))
             out.append(Suggestion(self._arch(i), fidelity))
         return out
+
+    def _ask_evolving(self, n: int, in_warmup, make_child) -> list[Suggestion]:
+        """The ask loop of population methods: a random unseen architecture while
+        ``in_warmup()`` is true, else ``make_child()`` (an index or ``None``); stops early
+        when nothing new can be found."""
+        out: list[int] = []
+        for _ in range(n):
+            if in_warmup():
+                new = self._random_unseen(1)
+                new = new[0] if new else None
+            else:
+                new = make_child()
+            if new is None:
+                break
+            self._asked.add(new)  # so the next child in this batch differs
+            self._n_asked += 1
+            out.append(new)
+        return self._suggest(out)
 
     def _random_unseen(self, n: int) -> list[int]:
         """Up to ``n`` distinct uniformly random indices never asked before (fewer if exhausted)."""

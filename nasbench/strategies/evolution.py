@@ -40,7 +40,6 @@ class RegularizedEvolution(Strategy):
         self.population_size = int(population_size)
         self.sample_size = int(sample_size)
         self._population: deque[tuple[int, float]] = deque()
-        self._n_asked = 0
 
     def _fitness(self, member: tuple[int, float]):
         return member[1]
@@ -53,19 +52,9 @@ class RegularizedEvolution(Strategy):
         return pop[best][0]
 
     def ask(self, n: int) -> list[Suggestion]:
-        out: list[int] = []
-        for _ in range(n):
-            if self._n_asked < self.population_size or not self._population:
-                new = self._random_unseen(1)
-                new = new[0] if new else None
-            else:
-                new = self._mutate_unseen(self._parent())
-            if new is None:
-                break
-            self._asked.add(new)
-            self._n_asked += 1
-            out.append(new)
-        return self._suggest(out)
+        return self._ask_evolving(
+            n, lambda: self._n_asked < self.population_size or not self._population,
+            lambda: self._mutate_unseen(self._parent()))
 
     def tell(self, suggestions, values) -> None:
         idx, _ = self._check_tell(suggestions, values)

@@ -135,7 +135,6 @@ class NSGA2(Strategy):
         self._pop_f: list[np.ndarray] = []
         self._rank = np.zeros(0, dtype=np.int64)
         self._crowd = np.zeros(0)
-        self._n_asked = 0
 
     @property
     def metrics(self) -> tuple[str, ...]:
@@ -170,19 +169,8 @@ class NSGA2(Strategy):
         return new[0] if new else None
 
     def ask(self, n: int) -> list[Suggestion]:
-        out: list[int] = []
-        for _ in range(n):
-            if self._n_asked < self.population_size or len(self._pop_idx) < 2:
-                new = self._random_unseen(1)
-                new = new[0] if new else None
-            else:
-                new = self._child()
-            if new is None:
-                break
-            self._asked.add(new)
-            self._n_asked += 1
-            out.append(new)
-        return self._suggest(out)
+        return self._ask_evolving(
+            n, lambda: self._n_asked < self.population_size or len(self._pop_idx) < 2, self._child)
 
     def tell(self, suggestions, values) -> None:
         idx, _ = self._check_tell(suggestions, values)
