@@ -132,6 +132,22 @@ def read_records(directory: str | os.PathLike) -> dict[int, Record]:
     return out
 
 
+def retime_pairs(directory: str | os.PathLike) -> list[tuple[Record, Record]]:
+    """``(original, retimed)`` record pairs in ``directory``: every architecture that
+    ``nasbench generate --retime`` re-ran, with the first record it superseded.
+
+    The re-run is deterministic, so its metrics should equal the original's; comparing the pairs
+    checks "same seed, same result" on the real table.
+    """
+    orig: dict[int, Record] = {}
+    rerun: dict[int, Record] = {}
+    for path in sorted(Path(directory).glob("records-*.log")):
+        for rec in _iter_log(path):
+            (rerun if rec.info.get("retime") else orig).setdefault(rec.index, rec)
+    pairs = [(orig[i], rerun[i]) for i in sorted(rerun) if i in orig]
+    return pairs
+
+
 def write_manifest(directory: str | os.PathLike, manifest: dict) -> None:
     """Write ``manifest.json`` atomically, or check it equals the existing one."""
     directory = Path(directory)

@@ -55,7 +55,30 @@ def quality_from_records(records_dir, metric: str = "test_acc") -> dict:
     out["diverged_runs"] = int(sum(int(recs[i].arrays["diverged"].sum()) for i in idx))
     wall = [recs[i].info.get("wall_s", np.nan) for i in idx]
     out["wall_s_per_arch_median"] = float(np.nanmedian(wall))
+    out.update(retime_agreement(records_dir))
     return out
+
+
+def retime_agreement(records_dir) -> dict:
+    """How many re-timed records (``generate --retime``) reproduced their original metrics.
+
+    Returns ``retimed`` (pairs found), ``retimed_identical`` (all metric arrays bit-identical)
+    and ``retimed_max_abs_diff`` (largest metric difference over all pairs; accuracy in points).
+    """
+    from nasbench.io.records import retime_pairs
+    from nasbench.benchmarks.base import PER_EPOCH_METRICS as METRICS
+
+    pairs = retime_pairs(records_dir)
+    same, worst = 0, 0.0
+    for old, new in pairs:
+        diffs = [np.nanmax(np.abs(old.arrays[m].astype(np.float64) - new.arrays[m]), initial=0.0)
+                 for m in METRICS]
+        nan_same = all(np.array_equal(np.isnan(old.arrays[m]), np.isnan(new.arrays[m])) for m in METRICS)
+        d = max(diffs) if nan_same else float("inf")
+        same += d == 0.0
+        worst = max(worst, d)
+    return {"retimed": len(pairs), "retimed_identical": same,
+            "retimed_max_abs_diff": float(worst) if pairs else None}
 
 
 def format_quality(q: dict) -> str:

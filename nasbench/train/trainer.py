@@ -19,13 +19,12 @@ import torch
 import torch.nn.functional as F
 
 from nasbench._system import cpu_model
+from nasbench.benchmarks.base import PER_EPOCH_METRICS as METRICS
 from nasbench.train.data import Task
 from nasbench.train.models import build_model
 from nasbench.types import Architecture
 
 __all__ = ["TrainConfig", "LearningCurve", "Trainer", "MNIST1D_TABLE_CONFIG", "resolve_device"]
-
-METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss")
 
 
 @dataclass(frozen=True)

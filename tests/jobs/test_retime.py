@@ -8,6 +8,7 @@ from nasbench.io.records import Record, RecordWriter, read_manifest, read_record
 from nasbench.jobs.ground_truth import GenerateConfig, generate
 
 
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # rank statistics of two archs
 def test_retime_replaces_wall_timed_records_and_keeps_metrics(tmp_path):
     pytest.importorskip("torch")
     cfg = GenerateConfig(out=str(tmp_path / "a"), task="synthetic", preset="nb201-mnist1d", epochs=2,
@@ -34,3 +35,29 @@ def test_retime_replaces_wall_timed_records_and_keeps_metrics(tmp_path):
             np.testing.assert_array_equal(r.arrays[m], fresh[i].arrays[m])
         assert np.all(r.arrays["train_time"] < 5 * fresh[i].arrays["train_time"])
     assert generate(rcfg, progress=False).trained == 0  # nothing left to retime
+
+    # the re-run doubles as a reproducibility check, reported by table_report
+    from nasbench.jobs.table_report import quality_from_records, retime_agreement
+
+    agree = retime_agreement(old_dir)
+    assert agree == {"retimed": 2, "retimed_identical": 2, "retimed_max_abs_diff": 0.0}
+    assert quality_from_records(old_dir)["retimed_identical"] == 2
+
+
+def test_retime_agreement_reports_a_differing_rerun(tmp_path):
+    from nasbench.jobs.table_report import retime_agreement
+
+    write_manifest(tmp_path, {"space": "nb201"})
+    arrays = {m: np.full((2, 3), 50.0, np.float32) for m in
+              ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss")}
+    arrays["train_time"] = np.ones((2, 3), np.float32)
+    changed = dict(arrays, test_acc=arrays["test_acc"] + np.float32(0.25))
+    with RecordWriter(tmp_path, "a") as w:
+        w.append(Record(5, arrays, {}))
+        w.append(Record(6, arrays, {}))
+    with RecordWriter(tmp_path, "b") as w:
+        w.append(Record(5, changed, {"retime": True, "time_basis": "process_cpu"}))
+        w.append(Record(6, arrays, {"retime": True, "time_basis": "process_cpu"}))
+        w.append(Record(7, arrays, {"retime": True, "time_basis": "process_cpu"}))  # nothing to compare
+    agree = retime_agreement(tmp_path)
+    assert agree == {"retimed": 2, "retimed_identical": 1, "retimed_max_abs_diff": 0.25}
