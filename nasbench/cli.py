@@ -52,21 +52,27 @@ def _run_profile(args) -> int:
 
 def _add_generate(sub):
     p = sub.add_parser("generate", help="train architectures into a records directory (resumable)")
-    p.add_argument("--space", default="nb201")
-    p.add_argument("--task", default="mnist1d")
-    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--executor", default="local", choices=["local", "ray"])
-    p.add_argument("--ray-address", default=None)
+    p.add_argument("--space", default="nb201", help="search space (default: %(default)s)")
+    p.add_argument("--task", default="mnist1d",
+                   help="mnist1d | synthetic | cifar10 | cifar100 | imagenet16-120 (the last three "
+                        "read --data-root; default: %(default)s)")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="training seeds (default: 0 1 2)")
+    p.add_argument("--epochs", type=int, default=10, help="epochs per run (default: %(default)s)")
+    p.add_argument("--workers", type=int, default=2,
+                   help="parallel training processes of one thread each (default: %(default)s)")
+    p.add_argument("--executor", default="local", choices=["local", "ray"],
+                   help="local process pool or a Ray cluster (default: %(default)s)")
+    p.add_argument("--ray-address", default=None, help="ray.init address (default: start a local Ray)")
     p.add_argument("--rule", default="function", choices=["function", "nb201"],
                    help="equivalence rule: one representative per class is trained")
     p.add_argument("--archs", type=int, nargs="+", default=None, help="explicit architecture indices")
     p.add_argument("--sample", type=int, default=None, help="train only the first N of the shuffled plan")
-    p.add_argument("--preset", default="nb201-mnist1d")
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--device", default="cpu")
-    p.add_argument("--data-root", default=None)
+    p.add_argument("--preset", default="nb201-mnist1d",
+                   help="network preset: nb201-mnist1d | nb201-cifar10 | nb201-cifar100 | "
+                        "nb201-imagenet16-120 (default: %(default)s)")
+    p.add_argument("--batch-size", type=int, default=128, help="(default: %(default)s)")
+    p.add_argument("--device", default="cpu", help="cpu | cuda | auto (default: %(default)s)")
+    p.add_argument("--data-root", default=None, help="directory holding CIFAR / ImageNet16-120 files")
     p.add_argument("--out", required=True, help="records directory (created; reused to resume)")
     p.add_argument("--retime", action="store_true",
                    help="re-run records timed by wall clock to re-measure train time as CPU time")
