@@ -2,7 +2,8 @@
 
 Works on the raw generation records (before merging) so a pilot can be judged while the run
 goes on.  Reported: final test accuracy spread (best minus median over trained classes),
-Kendall tau / Spearman between seed pairs' final accuracies (all classes and the top half),
+Kendall tau / Spearman between seed pairs' final accuracies (all classes and the top half;
+spread and tau also over all rows of the space whose class is trained, ``rows_*``),
 the best class against the all-skip and all-pool cells, rank correlation with parameter count
 (when static data are given), and training cost per architecture-seed.
 """
@@ -50,6 +51,20 @@ def quality_from_records(records_dir, metric: str = "test_acc") -> dict:
     for name, ops in named.items():
         rep = int(cls[space.index(space.arch(ops))])
         out[name] = float(mean[pos[rep]]) if rep in pos else None
+    # the same over rows (all architectures of the space whose class is trained): classes
+    # count by their size, as they do for a search strategy sampling architectures
+    cls_of_rec = {int(cls[i]): k for k, i in enumerate(idx)}
+    rows = np.array([cls_of_rec.get(int(c), -1) for c in cls])
+    rows = rows[rows >= 0]
+    out["rows_covered"] = int(len(rows))
+    rmean = mean[rows]
+    out["rows_spread_best_minus_median"] = float(np.nanmax(rmean) - np.nanmedian(rmean))
+    rtaus = []
+    for a, b in itertools.combinations(range(final.shape[1]), 2):
+        fa, fb = final[rows, a], final[rows, b]
+        ok = np.isfinite(fa) & np.isfinite(fb)
+        rtaus.append(kendalltau(fa[ok], fb[ok])[0])
+    out["rows_seed_kendall_tau"] = float(np.mean(rtaus)) if rtaus else float("nan")
     out["train_s_per_arch_seed_median"] = float(np.nanmedian(ttime))
     out["train_s_per_arch_seed_mean"] = float(np.nanmean(ttime))
     out["diverged_runs"] = int(sum(int(recs[i].arrays["diverged"].sum()) for i in idx))
