@@ -271,3 +271,57 @@ def _run_demo(args) -> int:
 
 
 _ADDERS += [_add_leaderboard, _add_demo]
+
+
+def _add_compare(sub):
+    p = sub.add_parser("compare", help="rank agreement of two tables of one space (Kendall tau, top-k overlap)",
+                       description="Does table A rank the architectures the way table B does? Seed means, "
+                                   "over the architectures both cover.")
+    p.add_argument("a", help="scored table: name (nb201-mnist1d) or path")
+    p.add_argument("b", help="reference table: name or path")
+    p.add_argument("--metric", default="test_acc", help="metric of A (default: %(default)s)")
+    p.add_argument("--metric-b", default=None, help="metric of B (default: the same as --metric)")
+    p.add_argument("--fidelity", type=int, default=None, help="fidelity of A (default: its last)")
+    p.add_argument("--fidelity-b", type=int, default=None, help="fidelity of B (default: its last)")
+    p.add_argument("--top", type=float, default=0.1, help="top fraction for top-k figures (default: %(default)s)")
+    for side in ("a", "b"):
+        g = p.add_mutually_exclusive_group()
+        g.add_argument(f"--{side}-higher-better", dest=f"hib_{side}", action="store_const", const=True, default=None,
+                       help=f"rank {side.upper()}'s metric with larger = better (default: the metric's own direction)")
+        g.add_argument(f"--{side}-lower-better", dest=f"hib_{side}", action="store_const", const=False,
+                       help=f"rank {side.upper()}'s metric with smaller = better")
+    p.add_argument("--plot", default=None, metavar="FILE", help="also write a scatter/hexbin figure (png and pdf)")
+    p.set_defaults(func=_run_compare)
+
+
+def _run_compare(args) -> int:
+    from nasbench.plotting import metric_label, plot_agreement
+    from nasbench.ranking import compare_tables
+
+    r = compare_tables(args.a, args.b, metric_a=args.metric, metric_b=args.metric_b, fidelity_a=args.fidelity,
+                       fidelity_b=args.fidelity_b, top=args.top, a_higher_is_better=args.hib_a,
+                       b_higher_is_better=args.hib_b)
+    at = lambda f: "" if f is None else f" @ {f}"  # noqa: E731
+    way = lambda up: "higher is better" if up else "lower is better"  # noqa: E731
+    print(f"{r['a']} {r['metric_a']}{at(r['fidelity_a'])} ({way(r['a_higher_is_better'])})  vs  "
+          f"{r['b']} {r['metric_b']}{at(r['fidelity_b'])} ({way(r['b_higher_is_better'])})")
+    print(f"  architectures compared     {r['n']:,}")
+    for k, label in (("kendall_tau", "Kendall tau"), ("spearman", "Spearman rho"),
+                     ("top_kendall_tau", f"Kendall tau, top {100 * r['top']:.0f}% of B"),
+                     ("top_overlap", f"top {100 * r['top']:.0f}% overlap"),
+                     ("x_best_percentile_in_y", "A's best, percentile in B"),
+                     ("y_best_percentile_in_x", "B's best, percentile in A")):
+        print(f"  {label:27s}{r[k]:.3f}")
+    if args.plot:
+        from nasbench.benchmarks.tabular import load_benchmark
+
+        ta, tb = load_benchmark(args.a), load_benchmark(args.b)
+        x = ta.table(r["metric_a"], r["fidelity_a"])
+        y = tb.table(r["metric_b"], r["fidelity_b"])
+        plot_agreement(x, y, args.plot, xlabel=f"{r['a']}: {metric_label(r['metric_a'])}",
+                       ylabel=f"{r['b']}: {metric_label(r['metric_b'])}", stats=r)
+        print(f"  figure: {args.plot} (.png, .pdf)")
+    return 0
+
+
+_ADDERS.append(_add_compare)

@@ -12,8 +12,8 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-__all__ = ["plot_regret", "plot_ranks", "plot_final", "plot_pareto", "save_figure", "metric_label",
-           "COLUMN_WIDTH"]
+__all__ = ["plot_regret", "plot_ranks", "plot_final", "plot_pareto", "plot_agreement", "save_figure",
+           "metric_label", "COLUMN_WIDTH"]
 
 COLUMN_WIDTH = 3.4  # inches, one column of a two-column paper
 _STYLES = ["-", "--", "-.", ":"]
@@ -206,6 +206,46 @@ def plot_final(lb, path=None, *, title: str | None = None, formats: Sequence[str
         ax.set_title(title if title is not None else f"{lb.info.get('benchmark')}: final incumbents")
         _finish(fig, ax, legend=False)
         ax.grid(False, axis="y")
+    if path is not None:
+        save_figure(fig, path, formats)
+    return fig
+
+
+def plot_agreement(x, y, path=None, *, xlabel: str = "x", ylabel: str = "y", stats: Mapping | None = None,
+                   title: str | None = None, formats: Sequence[str] = ("png", "pdf")):
+    """Scores of the same architectures against each other: ``x`` (``(n,)``, e.g. a cheap
+    benchmark or a proxy) on the horizontal axis, the reference ``y`` (``(n,)``) on the vertical.
+
+    Rows with NaN are left out.  Above 2,000 points a log-count hexbin replaces the scatter so
+    that dense regions stay readable.  ``stats`` (a :func:`nasbench.ranking.rank_agreement`
+    result) is printed in the corner: n, Kendall tau, Spearman, top-fraction tau.
+    """
+    import matplotlib
+
+    x = np.asarray(x, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    ok = np.isfinite(x) & np.isfinite(y)
+    fig, ax = _figure(height=COLUMN_WIDTH * 0.85)
+    with matplotlib.rc_context(_RC):
+        if ok.sum() > 2000:
+            hb = ax.hexbin(x[ok], y[ok], gridsize=45, bins="log", mincnt=1, cmap="viridis", linewidths=0)
+            cb = fig.colorbar(hb, ax=ax, pad=0.01, fraction=0.05)
+            cb.set_label("architectures", size=_RC["legend.fontsize"])
+            cb.ax.tick_params(labelsize=_RC["legend.fontsize"])
+        else:
+            ax.scatter(x[ok], y[ok], s=4, alpha=0.6, linewidths=0, color=_style(0)["color"])
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        if stats:
+            txt = (f"n = {stats['n']:,}\nKendall \u03c4 = {stats['kendall_tau']:.3f}\n"
+                   f"Spearman \u03c1 = {stats['spearman']:.3f}\n"
+                   f"top {100 * stats['top']:.0f}% \u03c4 = {stats['top_kendall_tau']:.3f}")
+            # bottom right: the corner that agreeing scores leave empty
+            ax.text(0.97, 0.03, txt, transform=ax.transAxes, va="bottom", ha="right", fontsize=_RC["legend.fontsize"],
+                    bbox={"boxstyle": "round,pad=0.3", "facecolor": "white", "alpha": 0.85, "linewidth": 0.4})
+        if title:
+            ax.set_title(title)
+        _finish(fig, ax, legend=False)
     if path is not None:
         save_figure(fig, path, formats)
     return fig
