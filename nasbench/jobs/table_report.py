@@ -13,7 +13,7 @@ import itertools
 
 import numpy as np
 
-__all__ = ["quality_from_records", "format_quality"]
+__all__ = ["quality_from_records", "format_quality", "format_markdown", "retime_agreement"]
 
 
 def quality_from_records(records_dir, metric: str = "test_acc") -> dict:
@@ -103,7 +103,36 @@ def format_quality(q: dict) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":  # python -m nasbench.jobs.table_report DIR
+_MARKDOWN_ROWS = (
+    ("n_archs", "classes trained", "{:,}"), ("rows_covered", "rows covered (of 15,625)", "{:,}"),
+    ("best", "best class (%)", "{:.2f}"), ("median", "median class (%)", "{:.2f}"),
+    ("spread_best_minus_median", "spread, best - median, classes (points)", "{:.2f}"),
+    ("rows_spread_best_minus_median", "spread, best - median, rows (points)", "{:.2f}"),
+    ("seed_kendall_tau", "Kendall tau between two seeds, classes (mean of 3 pairs)", "{:.3f}"),
+    ("rows_seed_kendall_tau", "Kendall tau between two seeds, rows", "{:.3f}"),
+    ("seed_kendall_tau_top_half", "Kendall tau between two seeds, top half of classes", "{:.3f}"),
+    ("all_conv3x3", "all-conv3x3 cell (%)", "{:.2f}"), ("all_conv1x1", "all-conv1x1 cell (%)", "{:.2f}"),
+    ("all_skip", "all-skip cell (%)", "{:.2f}"), ("all_pool", "all-avg-pool cell (%)", "{:.2f}"),
+    ("train_s_per_arch_seed_median", "training CPU-seconds per architecture-seed (median)", "{:.2f}"),
+    ("diverged_runs", "diverged runs", "{}"),
+    ("retimed_identical", "re-timed runs with bit-identical metrics", "{}"),
+)
+
+
+def format_markdown(q: dict) -> str:
+    """The main figures of :func:`quality_from_records` as a two-column markdown table."""
+    lines = ["| figure | value |", "|---|---|"]
+    for key, label, fmt in _MARKDOWN_ROWS:
+        v = q.get(key)
+        if key == "retimed_identical":
+            v = f"{q['retimed_identical']} of {q['retimed']}" if q.get("retimed") else None
+        lines.append(f"| {label} | {'-' if v is None else fmt.format(v)} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m nasbench.jobs.table_report DIR [--markdown]
     import sys
 
-    print(format_quality(quality_from_records(sys.argv[1])))
+    args = [a for a in sys.argv[1:] if a != "--markdown"]
+    q = quality_from_records(args[0])
+    print(format_markdown(q) if "--markdown" in sys.argv[1:] else format_quality(q))

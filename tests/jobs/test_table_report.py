@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from nasbench.io.records import Record, RecordWriter, write_manifest
-from nasbench.jobs.table_report import format_quality, quality_from_records
+from nasbench.jobs.table_report import format_markdown, format_quality, quality_from_records
 from nasbench.spaces import NB201Space
 
 SPACE = NB201Space()
@@ -43,6 +43,9 @@ def test_figures_from_known_records(tmp_path):
     assert q["diverged_runs"] == 0 and q["retimed"] == 0
     text = format_quality(q)
     assert "spread_best_minus_median" in text and "90.500" in text
+    md = format_markdown(q)
+    assert "| best class (%) | 90.50 |" in md and "| all-avg-pool cell (%) | - |" in md
+    assert "| re-timed runs with bit-identical metrics | - |" in md
 
 
 def test_empty_directory_is_a_clear_error(tmp_path):
