@@ -1,4 +1,4 @@
-"""Write notebooks/01_quickstart.ipynb and notebooks/02_leaderboard.ipynb: ``python notebooks/make_notebooks.py``."""
+"""Write the notebooks in notebooks/ (01_quickstart, 02_leaderboard, 03_table_quality): ``python notebooks/make_notebooks.py``."""
 import nbformat as nbf
 from nbformat.v4 import new_code_cell as code, new_markdown_cell as md, new_notebook
 
@@ -143,8 +143,97 @@ plotting.plot_pareto(mo, metric, "val_acc", out / "pareto", formats=("png",),
 display(Image(filename=str(out / "pareto.png"), width=480))'''),
 ])
 
+quality = new_notebook(metadata=KERNEL, cells=[
+    md("""# What the shipped table can tell apart
+
+The shipped table `nb201-mnist1d` is ground truth made by this package: every NAS-Bench-201
+cell's functional class trained with 3 seeds for 10 epochs on MNIST-1D. Before trusting a
+leaderboard on it, look at three things: how far apart good and bad cells are, how much a
+second training seed agrees with the first, and whether the ranking resembles NAS-Bench-201's
+own CIFAR-10 results (when the published data are at hand)."""),
+    code("""import tempfile
+from pathlib import Path
+
+import numpy as np
+from IPython.display import Image, display
+
+import nasbench as nb
+from nasbench import plotting
+from nasbench.ranking import rank_agreement
+
+bench = nb.load_benchmark("nb201-mnist1d")  # the shipped table
+space = bench.space
+out = Path(tempfile.mkdtemp())  # figures go here
+print(f"{bench.name}: {bench.coverage():.1%} of the {space.size:,} architectures have results")"""),
+    md("""## Learning curves of four landmark cells
+
+Rows of one functional class share their results; `seed="mean"` averages the three training
+seeds. A whole-curve query (`fidelity=None`) returns `(n_archs, n_epochs)` arrays."""),
+    code("""names = {"all conv3x3": (3,) * 6, "all conv1x1": (2,) * 6, "all skip": (1,) * 6, "all avg-pool": (4,) * 6}
+archs = [space.arch(ops) for ops in names.values()]
+curves = bench.query(archs, fidelity=None, seed="mean", metrics=["val_acc"])["val_acc"]
+print(curves.shape)
+
+fig, ax = plotting._figure()
+for label, c in zip(names, curves):
+    ax.plot(bench.fidelities, c, marker="o", markersize=2.5, label=label)
+ax.set_xlabel("epoch")
+ax.set_ylabel(plotting.metric_label("val_acc"))
+ax.legend(fontsize=6.5)
+plotting.save_figure(fig, out / "curves", formats=("png",))
+display(Image(filename=str(out / "curves.png"), width=420))"""),
+    md("""## Seed against seed
+
+Each class once (its trained row); `trial=k` reads training seed `k` (whereas `seed=` is a
+run seed that draws the training seed at random). Kendall tau over all classes says whether the table
+separates good from bad cells; tau among the top half says whether one seed orders the good
+ones. In the top half seed noise is as large as the differences: compare top architectures by
+their seed mean."""),
+    code("""reps = np.unique(bench.arch_class)
+s0 = bench.query(reps, fidelity=10, trial=0, metrics=["test_acc"])["test_acc"]  # training seed 0
+s1 = bench.query(reps, fidelity=10, trial=1, metrics=["test_acc"])["test_acc"]  # training seed 1
+mean = bench.query(reps, fidelity=10, seed="mean", metrics=["test_acc"])["test_acc"]
+allc = rank_agreement(s0, s1)
+top = np.isfinite(mean) & (mean >= np.nanmedian(mean))
+tophalf = rank_agreement(np.where(top, s0, np.nan), np.where(top, s1, np.nan))
+print(f"{allc['n']:,} classes: seed-0 vs seed-1 Kendall tau {allc['kendall_tau']:.3f}; "
+      f"top half: {tophalf['kendall_tau']:.3f}")
+print(f"seed mean: best {np.nanmax(mean):.2f} %, median {np.nanmedian(mean):.2f} %")
+plotting.plot_agreement(s0, s1, out / "seeds", xlabel="seed 0: test accuracy (%)",
+                        ylabel="seed 1: test accuracy (%)", stats=allc, formats=("png",))
+display(Image(filename=str(out / "seeds.png"), width=420))"""),
+    md("""## Against NAS-Bench-201 CIFAR-10
+
+The published NB201 accuracies are not shipped with this package. If their CSV is at hand
+(this project keeps it in `../shared/data/nb201/`; set `NB201_CSV` to point elsewhere), it is
+imported into a temporary directory and the covered rows are compared with NB201's 200-epoch
+CIFAR-10 test accuracy. `nasbench compare nb201-mnist1d nb201-cifar10 --plot FILE` does the same
+on the command line."""),
+    code("""import os
+
+from nasbench.jobs.importers import import_nb201_csv
+from nasbench.ranking import compare_tables
+
+default = Path.cwd().resolve().parent.parent / "shared" / "data" / "nb201" / "nb201_accuracy.csv"
+csv = Path(os.environ.get("NB201_CSV", default))
+if not csv.is_file():
+    print(f"no NB201 CSV at {csv}: skipping the comparison")
+else:
+    [c10_path] = import_nb201_csv(csv, out, datasets=("cifar10",))
+    c10 = nb.load_benchmark(c10_path)
+    r = compare_tables(bench, c10)
+    print(f"{r['n']:,} rows: Kendall tau {r['kendall_tau']:.3f}, top-10% overlap {r['top_overlap']:.2f}; "
+          f"our best cell is at the {100 * r['x_best_percentile_in_y']:.1f}th percentile on CIFAR-10")
+    plotting.plot_agreement(bench.table("test_acc"), c10.table("test_acc"), out / "c10",
+                            xlabel="nb201-mnist1d: test accuracy (%)", ylabel="NB201 CIFAR-10: test accuracy (%)",
+                            stats=r, formats=("png",))
+    display(Image(filename=str(out / "c10.png"), width=420))"""),
+])
+
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-nbf.write(quick, HERE / "01_quickstart.ipynb")
-nbf.write(board, HERE / "02_leaderboard.ipynb")
+for name, notebook in (("01_quickstart", quick), ("02_leaderboard", board), ("03_table_quality", quality)):
+    for k, cell in enumerate(notebook.cells):  # stable cell ids: rewriting changes nothing unless content does
+        cell["id"] = f"{name[:2]}-{k:02d}"
+    nbf.write(notebook, HERE / f"{name}.ipynb")

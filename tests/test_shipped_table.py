@@ -60,8 +60,9 @@ def test_meaningful_on_covered_rows(bench):
     ok = np.isfinite(final)
     assert ok.sum() >= 500
     assert np.nanmax(final) - np.nanmedian(final) >= 10.0
-    per_seed = np.stack([bench.query(reps[ok], fidelity=10, seed=s)["test_acc"] for s in range(3)])
-    assert kendalltau(per_seed[0], per_seed[1])[0] >= 0.6
+    per_seed = np.stack([bench.query(reps[ok], fidelity=10, trial=k)["test_acc"] for k in range(3)])
+    taus = [kendalltau(per_seed[a], per_seed[b])[0] for a, b in ((0, 1), (0, 2), (1, 2))]
+    assert np.mean(taus) >= 0.6
     at = lambda op: bench.query(SPACE.arch((op,) * 6), fidelity=10, seed="mean")["test_acc"]  # noqa: E731
     best = np.nanmax(final)
     assert best > at(1) + 20 and best > at(4) + 20  # all-skip, all-pool
