@@ -296,7 +296,7 @@ def _add_compare(sub):
 
 def _run_compare(args) -> int:
     from nasbench.plotting import metric_label, plot_agreement
-    from nasbench.ranking import compare_tables
+    from nasbench.benchmarks.compare import compare_tables
 
     r = compare_tables(args.a, args.b, metric_a=args.metric, metric_b=args.metric_b, fidelity_a=args.fidelity,
                        fidelity_b=args.fidelity_b, top=args.top, a_higher_is_better=args.hib_a,
@@ -307,6 +307,7 @@ def _run_compare(args) -> int:
           f"{r['b']} {r['metric_b']}{at(r['fidelity_b'])} ({way(r['b_higher_is_better'])})")
     print(f"  architectures compared     {r['n']:,}")
     for k, label in (("kendall_tau", "Kendall tau"), ("spearman", "Spearman rho"),
+                     ("sparse_kendall_tau", "sparse Kendall tau (0.1)"),
                      ("top_kendall_tau", f"Kendall tau, top {100 * r['top']:.0f}% of B"),
                      ("top_overlap", f"top {100 * r['top']:.0f}% overlap"),
                      ("x_best_percentile_in_y", "A's best, percentile in B"),

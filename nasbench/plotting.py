@@ -217,7 +217,7 @@ def plot_agreement(x, y, path=None, *, xlabel: str = "x", ylabel: str = "y", sta
     benchmark or a proxy) on the horizontal axis, the reference ``y`` (``(n,)``) on the vertical.
 
     Rows with NaN are left out.  Above 2,000 points a log-count hexbin replaces the scatter so
-    that dense regions stay readable.  ``stats`` (a :func:`nasbench.ranking.rank_agreement`
+    that dense regions stay readable.  ``stats`` (a :func:`nasbench.metrics.rank_agreement`
     result) is printed in the corner: n, Kendall tau, Spearman, top-fraction tau.
     """
     import matplotlib

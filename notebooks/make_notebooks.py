@@ -159,7 +159,7 @@ from IPython.display import Image, display
 
 import nasbench as nb
 from nasbench import plotting
-from nasbench.ranking import rank_agreement
+from nasbench.metrics import rank_agreement
 
 bench = nb.load_benchmark("nb201-mnist1d")  # the shipped table
 space = bench.space
@@ -210,17 +210,19 @@ imported into a temporary directory and the covered rows are compared with NB201
 CIFAR-10 test accuracy. `nasbench compare nb201-mnist1d nb201-cifar10 --plot FILE` does the same
 on the command line."""),
     code("""import os
+import subprocess
+import sys
 
-from nasbench.jobs.importers import import_nb201_csv
-from nasbench.ranking import compare_tables
+from nasbench.benchmarks import compare_tables
 
 default = Path.cwd().resolve().parent.parent / "shared" / "data" / "nb201" / "nb201_accuracy.csv"
 csv = Path(os.environ.get("NB201_CSV", default))
 if not csv.is_file():
     print(f"no NB201 CSV at {csv}: skipping the comparison")
 else:
-    [c10_path] = import_nb201_csv(csv, out, datasets=("cifar10",))
-    c10 = nb.load_benchmark(c10_path)
+    # `nasbench import nb201-csv CSV -o DIR` writes nb201_cifar10.h5, nb201_cifar100.h5, ...
+    subprocess.run([sys.executable, "-m", "nasbench", "import", "nb201-csv", str(csv), "-o", str(out)], check=True)
+    c10 = nb.load_benchmark(out / "nb201_cifar10.h5")
     r = compare_tables(bench, c10)
     print(f"{r['n']:,} rows: Kendall tau {r['kendall_tau']:.3f}, top-10% overlap {r['top_overlap']:.2f}; "
           f"our best cell is at the {100 * r['x_best_percentile_in_y']:.1f}th percentile on CIFAR-10")

@@ -73,7 +73,7 @@ def test_agrees_with_nb201_cifar10(bench, nb201_data_dir, tmp_path):
     """Our row order is NB201's cell order: rankings correlate with the published CIFAR-10
     results (a broken index mapping would give tau near 0)."""
     from nasbench.jobs.importers import import_nb201_csv
-    from nasbench.ranking import compare_tables
+    from nasbench.benchmarks import compare_tables
 
     [c10] = import_nb201_csv(nb201_data_dir / "nb201_accuracy.csv", tmp_path, datasets=("cifar10",))
     r = compare_tables(bench, c10)

@@ -2,7 +2,7 @@
 from nasbench.benchmarks.base import Benchmark
 from nasbench.benchmarks.synthetic import SyntheticBenchmark
 
-__all__ = ["Benchmark", "SyntheticBenchmark", "load_benchmark"]
+__all__ = ["Benchmark", "SyntheticBenchmark", "load_benchmark", "compare_tables"]
 
 
 def load_benchmark(name_or_path, root=None):
@@ -10,3 +10,11 @@ def load_benchmark(name_or_path, root=None):
     from nasbench.benchmarks.tabular import load_benchmark as _load
 
     return _load(name_or_path, root=root)
+
+
+def compare_tables(a, b, **kwargs) -> dict:
+    """Rank agreement of table ``a`` against reference table ``b``; see
+    :func:`nasbench.benchmarks.compare.compare_tables`."""
+    from nasbench.benchmarks.compare import compare_tables as _compare
+
+    return _compare(a, b, **kwargs)

@@ -1,11 +1,12 @@
-"""Rank agreement (`nasbench.ranking`, `nasbench compare`)."""
+"""Rank agreement (`nasbench.metrics`, `nasbench.benchmarks.compare_tables`, `nasbench compare`)."""
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from nasbench.cli import main
-from nasbench.ranking import compare_tables, rank_agreement
+from nasbench.benchmarks import compare_tables
+from nasbench.metrics import rank_agreement, sparse_kendall_tau
 
 FIXTURE = str(Path(__file__).parent / "fixtures" / "nb201_tiny.h5")
 
@@ -14,7 +15,7 @@ def test_identical_scores_agree_fully():
     y = np.arange(100.0)
     r = rank_agreement(y, y)
     assert r["n"] == 100
-    for k in ("kendall_tau", "spearman", "top_kendall_tau", "top_overlap",
+    for k in ("kendall_tau", "spearman", "sparse_kendall_tau", "top_kendall_tau", "top_overlap",
               "x_best_percentile_in_y", "y_best_percentile_in_x"):
         assert r[k] == pytest.approx(1.0)
 
@@ -46,6 +47,16 @@ def test_nan_rows_are_left_out_and_counted():
     ok = np.isfinite(x) & np.isfinite(y)
     top = np.argsort(-y[ok])[:32]
     assert r["top_overlap"] == pytest.approx(len(np.intersect1d(top, np.argsort(-x[ok])[:32])) / 32)
+
+
+def test_sparse_kendall_tau_ignores_swaps_within_the_resolution():
+    y = np.array([50.00, 50.04, 60.0, 70.0])
+    x = np.array([2.0, 1.0, 3.0, 4.0])  # swaps the two near-equal ones
+    assert sparse_kendall_tau(x, y, 0.1) > rank_agreement(x, y)["kendall_tau"]
+    assert sparse_kendall_tau(x, y, 0.1) == pytest.approx(rank_agreement(x, y)["sparse_kendall_tau"])
+    assert sparse_kendall_tau(x, y, 0.01) == pytest.approx(rank_agreement(x, y)["kendall_tau"])
+    with pytest.raises(ValueError, match="resolution"):
+        sparse_kendall_tau(x, y, 0.0)
 
 
 def test_ties_count_half_in_best_percentile():
