@@ -295,10 +295,11 @@ def _add_compare(sub):
 
 
 def _run_compare(args) -> int:
-    from nasbench.plotting import metric_label, plot_agreement
     from nasbench.benchmarks.compare import compare_tables
+    from nasbench.benchmarks.tabular import load_benchmark
 
-    r = compare_tables(args.a, args.b, metric_a=args.metric, metric_b=args.metric_b, fidelity_a=args.fidelity,
+    ta, tb = load_benchmark(args.a), load_benchmark(args.b)
+    r = compare_tables(ta, tb, metric_a=args.metric, metric_b=args.metric_b, fidelity_a=args.fidelity,
                        fidelity_b=args.fidelity_b, top=args.top, a_higher_is_better=args.hib_a,
                        b_higher_is_better=args.hib_b)
     at = lambda f: "" if f is None else f" @ {f}"  # noqa: E731
@@ -314,9 +315,8 @@ def _run_compare(args) -> int:
                      ("y_best_percentile_in_x", "B's best, percentile in A")):
         print(f"  {label:27s}{r[k]:.3f}")
     if args.plot:
-        from nasbench.benchmarks.tabular import load_benchmark
+        from nasbench.plotting import metric_label, plot_agreement
 
-        ta, tb = load_benchmark(args.a), load_benchmark(args.b)
         x = ta.table(r["metric_a"], r["fidelity_a"])
         y = tb.table(r["metric_b"], r["fidelity_b"])
         plot_agreement(x, y, args.plot, xlabel=f"{r['a']}: {metric_label(r['metric_a'])}",

@@ -174,7 +174,10 @@ archs = [space.arch(ops) for ops in names.values()]
 curves = bench.query(archs, fidelity=None, seed="mean", metrics=["val_acc"])["val_acc"]
 print(curves.shape)
 
-fig, ax = plotting._figure()
+from matplotlib.figure import Figure
+
+fig = Figure(figsize=(plotting.COLUMN_WIDTH, 2.5), layout="constrained")
+ax = fig.add_subplot()
 for label, c in zip(names, curves):
     ax.plot(bench.fidelities, c, marker="o", markersize=2.5, label=label)
 ax.set_xlabel("epoch")

@@ -114,6 +114,12 @@ def _iter_log(path: Path) -> Iterator[Record]:
         pos = end
 
 
+def _iter_logs(directory: str | os.PathLike) -> Iterator[Record]:
+    """Every complete record of every log in ``directory``, logs in name order."""
+    for path in sorted(Path(directory).glob("records-*.log")):
+        yield from _iter_log(path)
+
+
 def read_records(directory: str | os.PathLike) -> dict[int, Record]:
     """All complete records in ``directory``'s logs, keyed by architecture index.
 
@@ -123,12 +129,11 @@ def read_records(directory: str | os.PathLike) -> dict[int, Record]:
     that was timed by wall clock.
     """
     out: dict[int, Record] = {}
-    for path in sorted(Path(directory).glob("records-*.log")):
-        for rec in _iter_log(path):
-            old = out.get(rec.index)
-            if old is None or (rec.info.get("retime") and not old.info.get("retime")
-                               and old.info.get("time_basis", "wall") == "wall"):
-                out[rec.index] = rec
+    for rec in _iter_logs(directory):
+        old = out.get(rec.index)
+        if old is None or (rec.info.get("retime") and not old.info.get("retime")
+                           and old.info.get("time_basis", "wall") == "wall"):
+            out[rec.index] = rec
     return out
 
 
@@ -141,11 +146,9 @@ def retime_pairs(directory: str | os.PathLike) -> list[tuple[Record, Record]]:
     """
     orig: dict[int, Record] = {}
     rerun: dict[int, Record] = {}
-    for path in sorted(Path(directory).glob("records-*.log")):
-        for rec in _iter_log(path):
-            (rerun if rec.info.get("retime") else orig).setdefault(rec.index, rec)
-    pairs = [(orig[i], rerun[i]) for i in sorted(rerun) if i in orig]
-    return pairs
+    for rec in _iter_logs(directory):
+        (rerun if rec.info.get("retime") else orig).setdefault(rec.index, rec)
+    return [(orig[i], rerun[i]) for i in sorted(rerun) if i in orig]
 
 
 def write_manifest(directory: str | os.PathLike, manifest: dict) -> None:

@@ -29,7 +29,6 @@ from pathlib import Path
 import numpy as np
 
 from nasbench._system import cpu_model
-
 from nasbench.benchmarks.base import PER_EPOCH_METRICS
 from nasbench.io.hdf5 import write_table
 from nasbench.io.records import RecordsError, read_manifest, read_records

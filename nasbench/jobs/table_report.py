@@ -34,16 +34,9 @@ def quality_from_records(records_dir, metric: str = "test_acc") -> dict:
                  "best": float(np.nanmax(mean)), "median": float(np.nanmedian(mean)),
                  "worst": float(np.nanmin(mean))}
     out["spread_best_minus_median"] = out["best"] - out["median"]
-    taus, taus_top, rhos = [], [], []
-    top = mean >= np.nanmedian(mean)
-    for a, b in itertools.combinations(range(final.shape[1]), 2):
-        ok = np.isfinite(final[:, a]) & np.isfinite(final[:, b])
-        taus.append(kendalltau(final[ok, a], final[ok, b])[0])
-        rhos.append(spearmanr(final[ok, a], final[ok, b])[0])
-        taus_top.append(kendalltau(final[ok & top, a], final[ok & top, b])[0])
-    out["seed_kendall_tau"] = float(np.mean(taus)) if taus else float("nan")
-    out["seed_spearman"] = float(np.mean(rhos)) if rhos else float("nan")
-    out["seed_kendall_tau_top_half"] = float(np.mean(taus_top)) if taus_top else float("nan")
+    out["seed_kendall_tau"] = _mean_over_seed_pairs(kendalltau, final)
+    out["seed_spearman"] = _mean_over_seed_pairs(spearmanr, final)
+    out["seed_kendall_tau_top_half"] = _mean_over_seed_pairs(kendalltau, final[mean >= np.nanmedian(mean)])
     space = NB201Space()
     cls = space.class_index(man.get("rule", "function"))
     named = {"all_skip": (1,) * 6, "all_pool": (4,) * 6, "all_conv3x3": (3,) * 6, "all_conv1x1": (2,) * 6}
@@ -53,18 +46,14 @@ def quality_from_records(records_dir, metric: str = "test_acc") -> dict:
         out[name] = float(mean[pos[rep]]) if rep in pos else None
     # the same over rows (all architectures of the space whose class is trained): classes
     # count by their size, as they do for a search strategy sampling architectures
-    cls_of_rec = {int(cls[i]): k for k, i in enumerate(idx)}
-    rows = np.array([cls_of_rec.get(int(c), -1) for c in cls])
+    rec_of_class = np.full(len(cls), -1, dtype=np.int64)  # class id -> position in idx
+    rec_of_class[cls[idx]] = np.arange(len(idx))
+    rows = rec_of_class[cls]
     rows = rows[rows >= 0]
     out["rows_covered"] = int(len(rows))
     rmean = mean[rows]
     out["rows_spread_best_minus_median"] = float(np.nanmax(rmean) - np.nanmedian(rmean))
-    rtaus = []
-    for a, b in itertools.combinations(range(final.shape[1]), 2):
-        fa, fb = final[rows, a], final[rows, b]
-        ok = np.isfinite(fa) & np.isfinite(fb)
-        rtaus.append(kendalltau(fa[ok], fb[ok])[0])
-    out["rows_seed_kendall_tau"] = float(np.mean(rtaus)) if rtaus else float("nan")
+    out["rows_seed_kendall_tau"] = _mean_over_seed_pairs(kendalltau, final[rows])
     out["train_s_per_arch_seed_median"] = float(np.nanmedian(ttime))
     out["train_s_per_arch_seed_mean"] = float(np.nanmean(ttime))
     out["diverged_runs"] = int(sum(int(recs[i].arrays["diverged"].sum()) for i in idx))
@@ -72,6 +61,16 @@ def quality_from_records(records_dir, metric: str = "test_acc") -> dict:
     out["wall_s_per_arch_median"] = float(np.nanmedian(wall))
     out.update(retime_agreement(records_dir))
     return out
+
+
+def _mean_over_seed_pairs(stat, final: np.ndarray) -> float:
+    """Mean of ``stat(seed a, seed b)[0]`` over all seed pairs of ``final`` ``(n, n_seeds)``,
+    each pair on the rows where both are finite (NaN with fewer than two seeds)."""
+    vals = []
+    for a, b in itertools.combinations(range(final.shape[1]), 2):
+        ok = np.isfinite(final[:, a]) & np.isfinite(final[:, b])
+        vals.append(stat(final[ok, a], final[ok, b])[0])
+    return float(np.mean(vals)) if vals else float("nan")
 
 
 def retime_agreement(records_dir) -> dict:
