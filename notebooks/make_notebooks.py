@@ -209,7 +209,7 @@ display(Image(filename=str(out / "seeds.png"), width=420))"""),
 
 The published NB201 accuracies are not shipped with this package. If their CSV is at hand
 (this project keeps it in `../shared/data/nb201/`; set `NB201_CSV` to point elsewhere), it is
-imported into a temporary directory and the covered rows are compared with NB201's 200-epoch
+imported into a temporary directory and the rows with results are compared with NB201's 200-epoch
 CIFAR-10 test accuracy. `nasbench compare nb201-mnist1d nb201-cifar10 --plot FILE` does the same
 on the command line."""),
     code("""import os

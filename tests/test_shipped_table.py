@@ -1,6 +1,7 @@
 """The shipped table `tabular_data/nb201_mnist1d.h5`: opens by name, carries provenance, shares
 results within functional classes, and is a meaningful benchmark on the rows it covers (the
-criteria of tabular_data/README.md).  Holds for the partial table while generation runs."""
+criteria of tabular_data/README.md), and is complete: every class trained, every training time
+on the CPU-time basis."""
 from pathlib import Path
 
 import numpy as np
@@ -31,6 +32,18 @@ def test_provenance_is_recorded(bench):
         assert key in a, key
     assert a["rule"] == "function" and a["n_classes"] == 5260
     assert a["trainer"]["epochs"] == 10 and a["static_pass"]["architectures_covered"] == 15625
+
+
+def test_table_is_complete_and_timed_on_one_basis(bench):
+    a = bench.attrs
+    assert bench.coverage() == 1.0
+    assert a["n_trained_classes"] == a["n_classes"] == 5260 and a["rows_with_results"] == 15625
+    assert a["train_time_basis_counts"] == {"process_cpu": 5260}
+    for k in range(3):  # every seed's run, every metric, every epoch, and its training time
+        ev = bench.query(np.arange(15625), fidelity=None, trial=k)
+        for m in bench.metrics:
+            assert np.isfinite(ev[m]).all(), (m, k)
+        assert np.isfinite(ev.cost).all() and (np.diff(ev.cost, axis=1) > 0).all()
 
 
 def test_rows_of_one_class_share_results_and_static_metrics_are_complete(bench):

@@ -89,7 +89,7 @@ def retime_agreement(records_dir) -> dict:
                  for m in METRICS]
         nan_same = all(np.array_equal(np.isnan(old.arrays[m]), np.isnan(new.arrays[m])) for m in METRICS)
         d = max(diffs) if nan_same else float("inf")
-        same += d == 0.0
+        same += int(d == 0.0)
         worst = max(worst, d)
     return {"retimed": len(pairs), "retimed_identical": same,
             "retimed_max_abs_diff": float(worst) if pairs else None}
