@@ -15,11 +15,19 @@ def _add_train(sub):
     p.add_argument("--task", default="mnist1d", help="mnist1d, synthetic, cifar10, cifar100, imagenet16-120")
     p.add_argument("--preset", default=None, help="network preset (default: nb201-<task>)")
     p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--seed", type=int, nargs="+", default=[0])
-    p.add_argument("--batch-size", type=int, default=None)
-    p.add_argument("--device", default="auto", choices=["auto", "cpu", "cuda"])
-    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--seed", type=int, nargs="+", default=None,
+                   help="training seeds, trained as one pack (default: the shipped table's 0 1 2 for mnist1d / "
+                        "synthetic, else 0)")
+    p.add_argument("--batch-size", type=int, default=None,
+                   help="default: 128 for mnist1d / synthetic (the table's), else NB201's 256")
+    p.add_argument("--device", default=None, choices=["auto", "cpu", "cuda"],
+                   help="default: cpu for mnist1d / synthetic (as the table was trained), else auto")
+    p.add_argument("--threads", type=int, default=None,
+                   help="torch CPU threads (default: 1 for mnist1d / synthetic, as the table; 0: torch's default)")
     p.add_argument("--data-root", default=None, help="directory with the CIFAR / ImageNet16-120 files")
+    p.add_argument("--compare", default="auto",
+                   help="table (name or path) to compare the curve with, bit for bit (default 'auto': the shipped "
+                        "nb201-mnist1d table when every setting matches it; 'none': no comparison)")
     p.set_defaults(func=_run_train)
 
 
@@ -27,8 +35,24 @@ def _run_train(args) -> int:
     from nasbench.jobs.live import TrainJob, run_train
 
     return run_train(TrainJob(arch=args.arch, task=args.task, preset=args.preset, epochs=args.epochs,
-                              seeds=tuple(args.seed), batch_size=args.batch_size, device=args.device,
-                              threads=args.threads, data_root=args.data_root))
+                              seeds=None if args.seed is None else tuple(args.seed), batch_size=args.batch_size,
+                              device=args.device, threads=args.threads, data_root=args.data_root,
+                              compare=None if args.compare == "none" else args.compare))
+
+
+def _add_reproduce(sub):
+    p = sub.add_parser("reproduce", help="retrain random rows of a generated table and compare bit for bit")
+    p.add_argument("--table", default="nb201-mnist1d", help="table name or path (default: %(default)s)")
+    p.add_argument("--sample", type=int, default=5, help="class representatives to retrain (default: %(default)s)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the row sample (default: %(default)s)")
+    p.set_defaults(func=_run_reproduce)
+
+
+def _run_reproduce(args) -> int:
+    from nasbench.jobs.live import run_reproduce
+
+    res = run_reproduce(args.table, args.sample, args.seed)
+    return 0 if res["identical"] == len(res["rows"]) else 1
 
 
 def _add_profile(sub):
@@ -171,7 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-_ADDERS = [_add_info, _add_train, _add_profile, _add_generate]
+_ADDERS = [_add_info, _add_train, _add_reproduce, _add_profile, _add_generate]
 _ADDERS += [_add_merge, _add_import]
 
 

@@ -103,3 +103,14 @@ def test_cuda_training_runs_and_matches_cpu_roughly(task):
 def test_cuda_amp_training_is_finite(task):
     curve = Trainer(CFG.replace(device="cuda", amp=True)).train(ARCH, task, seeds=[0])
     assert not curve.diverged.any() and np.isfinite(curve.metrics["val_acc"]).all()
+
+
+@pytest.mark.gpu
+def test_cuda_deterministic_repeats_are_identical(task):
+    cfg = CFG.replace(device="cuda", amp=False, deterministic=True)
+    a = Trainer(cfg).train(ARCH, task, seeds=[0, 1])
+    b = Trainer(cfg).train(ARCH, task, seeds=[0, 1])
+    for m in METRICS:
+        np.testing.assert_array_equal(a.metrics[m], b.metrics[m], err_msg=m)
+    assert torch.backends.cudnn.deterministic is False  # the previous setting is restored
+    assert a.info["cpu_capability"] is None and a.info["seed_packs"] == [[0, 1]]

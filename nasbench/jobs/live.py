@@ -5,13 +5,14 @@ report and returns an exit code.  torch is imported inside the functions.
 """
 from __future__ import annotations
 
+import dataclasses
 import sys
 from dataclasses import dataclass
 from typing import TextIO
 
 import numpy as np
 
-__all__ = ["TrainJob", "run_train", "ProfileJob", "run_profile", "default_preset"]
+__all__ = ["TrainJob", "run_train", "train_config", "compare_to_table", "run_reproduce", "ProfileJob", "run_profile", "default_preset"]
 
 _TASK_PRESETS = {
     "mnist1d": "nb201-mnist1d",
@@ -35,20 +36,136 @@ class TrainJob:
     """Train one architecture (``nasbench train``).
 
     ``arch`` is a NAS-Bench-201 string; ``preset`` defaults to :func:`default_preset` of
-    ``task``; ``batch_size`` defaults to 128 for mnist1d / synthetic (the shipped table's
-    setting) and NB201's 256 otherwise; ``threads`` ``None`` keeps torch's default on CPU.
+    ``task``.  For mnist1d / synthetic every unset option defaults to the shipped table's
+    trainer (``MNIST1D_TABLE_CONFIG``: CPU, one thread, batch 128, seeds 0 1 2 trained as one
+    pack), so that training a table row's class representative reproduces the row bit for
+    bit on the same torch version and CPU; other tasks default to NB201's batch 256, seed 0,
+    CUDA when present and torch's default threads.  ``compare``: a table (name or path) to
+    compare the result with, row by row (``"auto"``: the shipped ``nb201-mnist1d`` table when
+    the task and every setting match it; ``None``: no comparison).
     """
 
     arch: str
     task: str = "mnist1d"
     preset: str | None = None
     epochs: int = 10
-    seeds: tuple[int, ...] = (0,)
+    seeds: tuple[int, ...] | None = None
     batch_size: int | None = None
-    device: str = "auto"
+    device: str | None = None
     threads: int | None = None
     data_root: str | None = None
     progress: bool = True
+    compare: str | None = "auto"
+
+
+def train_config(job: TrainJob, preset: str):
+    """The :class:`~nasbench.train.trainer.TrainConfig` and seeds a job trains with."""
+    from nasbench.train.trainer import MNIST1D_TABLE_CONFIG, MNIST1D_TABLE_SEEDS, TrainConfig
+
+    if job.epochs < 1:
+        raise ValueError(f"epochs must be >= 1, got {job.epochs}")
+    if job.task.lower() in ("mnist1d", "synthetic"):
+        base, seeds = MNIST1D_TABLE_CONFIG.replace(preset=preset), MNIST1D_TABLE_SEEDS
+    else:
+        base, seeds = TrainConfig(preset=preset, device="auto", threads=None), (0,)
+    cfg = base.replace(epochs=int(job.epochs))
+    if job.batch_size is not None:
+        cfg = cfg.replace(batch_size=int(job.batch_size))
+    if job.device is not None:
+        cfg = cfg.replace(device=job.device)
+    if job.threads is not None:
+        cfg = cfg.replace(threads=int(job.threads) or None)
+    return cfg, tuple(int(s) for s in (job.seeds if job.seeds is not None else seeds))
+
+
+def compare_to_table(curve, bench) -> dict:
+    """Compare a live :class:`~nasbench.train.trainer.LearningCurve` with a table row, bit for bit.
+
+    The row of ``curve.arch`` holds the results of its class representative (members of a
+    class compute the same function and share one training); only training that
+    representative, with the table's seeds packed the same way, can reproduce it exactly.
+
+    Returns a dict: ``row``, ``representative`` (index), ``is_representative``, ``seeds``
+    compared, ``identical`` (every per-epoch metric equal as float32, the table's dtype),
+    ``max_abs_diff`` per metric, ``first_diff_epoch`` (1-based, or None), the table's training
+    provenance (``table_cpu``, ``table_capability``, ``table_torch``) and this run's.
+    """
+    space = bench.space
+    row = int(space.index(curve.arch))
+    cls = bench.arch_class
+    rep = int(cls[row]) if cls is not None else row
+    tseeds = [int(s) for s in np.asarray(getattr(bench, "seeds", np.arange(bench.n_seeds)))]
+    out = {"row": row, "representative": rep, "is_representative": rep == row, "seeds": [], "identical": False,
+           "max_abs_diff": {}, "first_diff_epoch": None,
+           "table_cpu": bench.attrs.get("host_cpu"), "table_capability": bench.attrs.get("cpu_capability"),
+           "table_torch": bench.attrs.get("torch"), "run_cpu": curve.info.get("host_cpu"),
+           "run_capability": curve.info.get("cpu_capability"), "run_torch": curve.info.get("torch")}
+    E = len(curve.epochs)
+    if list(map(int, bench.fidelities))[:E] != list(map(int, curve.epochs)):
+        return out
+    same = True
+    first = None
+    for j, s in enumerate(map(int, curve.seeds)):
+        if s not in tseeds:
+            continue
+        out["seeds"].append(s)
+        k = tseeds.index(s)
+        ev = bench.query(np.array([row]), fidelity=None, trial=k, metrics=list(curve.metrics))
+        for m, live in curve.metrics.items():
+            t = np.asarray(ev.values[m][0, :E], dtype=np.float32)
+            v = np.asarray(live[j], dtype=np.float32)
+            eq = (t == v) | (np.isnan(t) & np.isnan(v))
+            d = np.abs(t.astype(np.float64) - v)
+            out["max_abs_diff"][m] = float(max(out["max_abs_diff"].get(m, 0.0), np.nanmax(d) if d.size else 0.0))
+            if not eq.all():
+                same = False
+                e = int(np.flatnonzero(~eq)[0]) + 1
+                first = e if first is None else min(first, e)
+    out["identical"] = bool(same and out["seeds"])
+    out["first_diff_epoch"] = first
+    return out
+
+
+def _table_to_compare(job: TrainJob, cfg, seeds):
+    """The table ``job.compare`` names, or for ``"auto"`` the shipped one when every setting matches."""
+    if job.compare is None:
+        return None
+    from nasbench.benchmarks.tabular import load_benchmark
+
+    if job.compare != "auto":
+        return load_benchmark(job.compare)
+    if job.task.lower() != "mnist1d":
+        return None
+    try:
+        bench = load_benchmark("nb201-mnist1d")
+    except Exception:  # no shipped table here (e.g. a wheel without data): nothing to compare
+        return None
+    tc = dict(bench.attrs.get("trainer") or {})
+    mine = dataclasses.asdict(cfg)
+    keys = [k for k in tc if k not in ("device", "threads")]
+    if any(mine.get(k) != tc[k] for k in keys) or cfg.device != "cpu" or cfg.threads != 1:
+        return None
+    if tuple(int(s) for s in bench.seeds) != tuple(seeds):
+        return None
+    return bench
+
+
+def _print_comparison(c: dict, bench, out) -> None:
+    name = getattr(bench, "name", "table")
+    what = "val_acc" if "val_acc" in c["max_abs_diff"] else next(iter(c["max_abs_diff"]), None)
+    print(f"table   {name}, row {c['row']}, seeds {c['seeds']}:", end=" ", file=out)
+    if c["identical"]:
+        print("identical, bit for bit (every per-epoch metric)", file=out)
+    else:
+        diff = f"{c['max_abs_diff'].get(what, float('nan')):.2f}" if what else "?"
+        print(f"differs from epoch {c['first_diff_epoch']} (max |diff| {what} {diff} points)", file=out)
+    if not c["is_representative"]:
+        print(f"        this row's results come from its class representative, row {c['representative']} "
+              f"({bench.space.to_string(bench.space.from_index(c['representative']))}), which computes the "
+              "same function; train that architecture to reproduce the row", file=out)
+    print(f"        table trained on {c['table_cpu']} (torch {c['table_torch']}, CPU capability "
+          f"{c['table_capability'] or 'not recorded'}); this run: {c['run_cpu']} (torch {c['run_torch']}, "
+          f"{c['run_capability']}). Bit-equality holds only for the same torch, CPU and seed pack", file=out)
 
 
 def _load_task(job: TrainJob, preset: str):
@@ -73,23 +190,18 @@ def run_train(job: TrainJob, out: TextIO | None = None) -> int:
     out = out or sys.stdout
     from nasbench.spaces import NB201Space
     from nasbench.train.models import PRESETS
-    from nasbench.train.trainer import TrainConfig, Trainer
+    from nasbench.train.trainer import Trainer
 
     arch = NB201Space().from_string(job.arch)
     preset = job.preset or default_preset(job.task)
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PRESETS)}")
-    if job.epochs < 1:
-        raise ValueError(f"epochs must be >= 1, got {job.epochs}")
-    small = job.task.lower() in ("mnist1d", "synthetic")
-    batch = job.batch_size or (128 if small else 256)
-    cfg = TrainConfig(preset=preset, epochs=int(job.epochs), batch_size=int(batch), device=job.device,
-                      threads=job.threads)
+    cfg, seeds = train_config(job, preset)
     task = _load_task(job, preset)
     if tuple(task.input_shape) != tuple(PRESETS[preset].input_shape):
         raise ValueError(f"task {task.name!r} has inputs {task.input_shape} but preset {preset!r} expects "
                          f"{PRESETS[preset].input_shape}")
-    curve = Trainer(cfg).train(arch, task, list(job.seeds), progress=job.progress)
+    curve = Trainer(cfg).train(arch, task, list(seeds), progress=job.progress)
     m = curve.metrics
     print(f"arch    {job.arch}", file=out)
     print(f"task    {task.name} (sha256 {task.meta.get('sha256')}), preset {preset}, "
@@ -114,7 +226,61 @@ def run_train(job: TrainJob, out: TextIO | None = None) -> int:
         bad = [int(s) for s, d in zip(curve.seeds, curve.diverged) if d]
         print(f"diverged (loss became NaN/inf) for seed(s) {bad}; their metrics are NaN from then on",
               file=out)
+    bench = _table_to_compare(job, cfg, seeds)
+    if bench is not None:
+        _print_comparison(compare_to_table(curve, bench), bench, out)
     return 0
+
+
+def run_reproduce(table: str = "nb201-mnist1d", sample: int = 5, seed: int = 0, out: TextIO | None = None,
+                  progress: bool = True) -> dict:
+    """Retrain ``sample`` random class representatives of ``table`` with its recorded trainer
+    settings and seed pack; print, per row, whether the result is bit-identical and a summary.
+
+    Returns ``{"rows": [...compare dicts...], "identical": int, "final_val_abs_diff": (n, n_seeds)}``.
+    Only tables made by ``nasbench generate`` (with a ``trainer`` attribute) can be retrained.
+    """
+    out = out or sys.stdout
+    from nasbench.benchmarks.tabular import load_benchmark
+    from nasbench.train.data import load_task
+    from nasbench.train.trainer import TrainConfig, Trainer
+
+    bench = load_benchmark(table)
+    tc = bench.attrs.get("trainer")
+    if not tc:
+        raise ValueError(f"{bench.name}: no 'trainer' attribute; only tables made by nasbench generate can be "
+                         "retrained")
+    task_name = bench.attrs.get("task", "mnist1d")
+    cfg = TrainConfig(**{**tc, "device": "cpu", "threads": 1})
+    seeds = [int(s) for s in bench.seeds]
+    cls = bench.arch_class
+    have = np.flatnonzero(np.isfinite(bench.table("val_acc" if "val_acc" in bench.metrics else bench.metrics[0])))
+    reps = np.unique(cls[have]) if cls is not None else have  # trained representatives only
+    chosen = np.sort(np.random.default_rng(seed).choice(reps, size=min(int(sample), len(reps)), replace=False))
+    task = load_task(task_name)
+    trainer = Trainer(cfg)
+    rows, diffs = [], []
+    for i in chosen:
+        curve = trainer.train(bench.space.from_index(int(i)), task, seeds, progress=False)
+        c = compare_to_table(curve, bench)
+        ev = [bench.query(np.array([int(i)]), fidelity=bench.max_fidelity, trial=k, metrics=["val_acc"]).values["val_acc"][0]
+              for k in range(len(seeds))]
+        d = np.abs(np.asarray(ev, dtype=np.float64) - curve.final("val_acc"))
+        diffs.append(d)
+        rows.append(c)
+        if progress:
+            print(f"row {int(i):5d}: {'identical' if c['identical'] else 'differs'}; final val_acc per seed "
+                  f"table {np.round(ev, 2).tolist()} live {np.round(curve.final('val_acc'), 2).tolist()}", file=out)
+    diffs = np.asarray(diffs)
+    n_same = sum(r["identical"] for r in rows)
+    print(f"{n_same} of {len(rows)} rows bit-identical; final val_acc |table - live| per seed: median "
+          f"{np.median(diffs):.2f}, max {np.max(diffs):.2f} points", file=out)
+    if rows:
+        r = rows[0]
+        print(f"table trained on {r['table_cpu']} (torch {r['table_torch']}, CPU capability "
+              f"{r['table_capability'] or 'not recorded'}); this machine: {r['run_cpu']} (torch {r['run_torch']}, "
+              f"{r['run_capability']})", file=out)
+    return {"rows": rows, "identical": n_same, "final_val_abs_diff": diffs}
 
 
 @dataclass(frozen=True)

@@ -195,6 +195,9 @@ def merge_records(records_dir, out_path, static_dir=None) -> Path:
         "epochs": E, "data_root": man.get("data_root"), "generation_created": man.get("created"),
         "torch": _distinct("torch"), "cuda": _distinct("cuda"), "train_device": _distinct("device"),
         "train_threads": _distinct("threads"), "host_cpu": _distinct("host_cpu"),
+        # the instruction set torch's CPU kernels used (records before it was logged lack it):
+        # live training reproduces a row bit for bit only with the same torch, CPU and capability
+        "cpu_capability": _distinct("cpu_capability"),
         "preset": _distinct("preset"), "task_sha256": _distinct("task_sha256"),
         # how train_time was measured: "process_cpu" (CPU time of the one-thread training
         # process) or "wall"; records without the key were timed by wall clock

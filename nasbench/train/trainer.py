@@ -3,13 +3,23 @@
 The trainer knows PyTorch, not benchmarks.  Several seeds of one architecture can be trained
 together as one packed model (``TrainConfig.pack_seeds``): copy ``i`` is initialised with seed
 ``seeds[i]``, sees its own data order (from a generator seeded with ``seeds[i]``) and has its
-own parameters, so the result equals training the seeds one after another, up to float
-rounding, at a lower per-seed cost on CPU.
+own parameters, at a lower per-seed cost on CPU.
+
+Reproducibility (bit for bit): a run is a deterministic function of the architecture, the seed
+*pack* (which seeds are trained together: a packed model uses grouped convolutions, whose
+kernels round differently from the plain ones, and SGD amplifies the difference to a point or
+two of accuracy within 10 epochs), the configuration (threads included: torch's intra-op
+threads split reductions differently), the torch version and the CPU's kernels (oneDNN / MKL
+choose code paths by instruction set and vendor; ``torch.backends.cpu.get_cpu_capability()``
+names the first, :func:`nasbench._system.cpu_model` the second).  ``LearningCurve.info``
+records all of them.  On CUDA, ``deterministic=True`` selects deterministic cuDNN / cuBLAS
+kernels, so repeats on one GPU model agree; CUDA and CPU results never agree bit for bit.
 """
 from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Sequence
@@ -24,7 +34,8 @@ from nasbench.train.data import Task
 from nasbench.train.models import build_model
 from nasbench.types import Architecture
 
-__all__ = ["TrainConfig", "LearningCurve", "Trainer", "MNIST1D_TABLE_CONFIG", "resolve_device"]
+__all__ = ["TrainConfig", "LearningCurve", "Trainer", "MNIST1D_TABLE_CONFIG", "MNIST1D_TABLE_SEEDS", "resolve_device",
+           "cpu_capability"]
 
 
 @dataclass(frozen=True)
@@ -34,8 +45,8 @@ class TrainConfig:
 
     ``device``: ``"auto"`` (CUDA when present), ``"cpu"`` or ``"cuda"``.  ``threads``: torch
     intra-op threads on CPU (``None`` keeps torch's default).  ``amp`` and ``channels_last`` only
-    apply on CUDA; ``deterministic`` turns cudnn benchmarking off and asks torch for
-    deterministic kernels.
+    apply on CUDA; ``deterministic`` (CUDA) turns cudnn benchmarking off and asks torch for
+    deterministic cuDNN / cuBLAS kernels while training (previous settings are restored after).
     """
 
     preset: str = "nb201-cifar10"
@@ -58,8 +69,13 @@ class TrainConfig:
         return dataclasses.replace(self, **kw)
 
 
-#: the configuration of the shipped ``nb201-mnist1d`` table
-MNIST1D_TABLE_CONFIG = TrainConfig(preset="nb201-mnist1d", epochs=10, batch_size=128)
+#: the configuration of the shipped ``nb201-mnist1d`` table, exactly as ``nasbench generate``
+#: trains it (CPU, one thread, seeds 0 1 2 packed): training a class representative with it
+#: reproduces its table row bit for bit on the same torch version and CPU (see the module doc)
+MNIST1D_TABLE_CONFIG = TrainConfig(preset="nb201-mnist1d", epochs=10, batch_size=128, eval_batch_size=128,
+                                   device="cpu", threads=1)
+#: the seeds of the shipped table, trained as one pack
+MNIST1D_TABLE_SEEDS = (0, 1, 2)
 
 
 @dataclass
@@ -99,6 +115,33 @@ class LearningCurve:
         return self.metrics[metric][:, -1]
 
 
+def cpu_capability() -> str:
+    """The CPU instruction set torch's kernels dispatch to (``"AVX512"``, ``"AVX2"``, ...)."""
+    try:
+        return str(torch.backends.cpu.get_cpu_capability())
+    except Exception:  # pragma: no cover - very old torch
+        return "unknown"
+
+
+def _deterministic_cuda() -> dict:
+    """Ask for deterministic CUDA kernels; returns the previous settings for :func:`_restore`."""
+    # cuBLAS needs a fixed workspace to be deterministic; effective if cuBLAS is not yet initialised
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
+    prev = {"benchmark": torch.backends.cudnn.benchmark, "deterministic": torch.backends.cudnn.deterministic,
+            "algorithms": torch.are_deterministic_algorithms_enabled(),
+            "warn_only": torch.is_deterministic_algorithms_warn_only_enabled()}
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    return prev
+
+
+def _restore(prev: dict) -> None:
+    torch.backends.cudnn.benchmark = prev["benchmark"]
+    torch.backends.cudnn.deterministic = prev["deterministic"]
+    torch.use_deterministic_algorithms(prev["algorithms"], warn_only=prev["warn_only"])
+
+
 def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -130,10 +173,13 @@ class Trainer:
         device = resolve_device(cfg.device)
         if device.type == "cpu" and cfg.threads is not None:
             torch.set_num_threads(int(cfg.threads))
-        if cfg.deterministic:
-            torch.backends.cudnn.benchmark = False
+        prev = _deterministic_cuda() if (cfg.deterministic and device.type == "cuda") else None
         groups = [seeds] if cfg.pack_seeds else [[s] for s in seeds]
-        parts = [self._train_group(arch, task, g, device, progress) for g in groups]
+        try:
+            parts = [self._train_group(arch, task, g, device, progress) for g in groups]
+        finally:
+            if prev is not None:
+                _restore(prev)
         metrics = {m: np.concatenate([p[0][m] for p in parts]) for m in METRICS}
         info = {
             "preset": cfg.preset, "device": str(device), "torch": torch.__version__,
@@ -141,7 +187,8 @@ class Trainer:
             "threads": torch.get_num_threads() if device.type == "cpu" else None,
             "task": task.name, "task_sha256": task.meta.get("sha256"),
             "time_basis": "wall" if device.type == "cuda" else "process_cpu",
-            "host_cpu": cpu_model(),
+            "host_cpu": cpu_model(), "cpu_capability": cpu_capability() if device.type == "cpu" else None,
+            "seed_packs": [list(g) for g in groups],
         }
         return LearningCurve(
             arch=arch, seeds=np.asarray(seeds, dtype=np.int32),
