@@ -102,13 +102,15 @@ def _num(v: float, _pos=None) -> str:
 
 
 def _readable_log(axis, lo: float, hi: float) -> None:
-    """Plain-number ticks on a log ``axis`` spanning ``[lo, hi]``: 1-2-5 per decade over up to
-    2.5 decades, 1-2-...-9 below 0.7 decades, powers of ten beyond; minor ticks unlabelled."""
+    """Plain-number ticks on a log ``axis`` spanning ``[lo, hi]``: 1-2-...-9 per decade below 0.7
+    decades, 1-2-3-5 up to 1.3, 1-2-5 up to 2.5, powers of ten beyond; minor ticks unlabelled."""
     from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
 
     dec = np.log10(hi / lo) if lo > 0 and hi > lo else 1.0
     if dec < 0.7:
         subs = tuple(float(k) for k in range(1, 10))
+    elif dec <= 1.3:
+        subs = (1.0, 2.0, 3.0, 5.0)
     elif dec <= 2.5:
         subs = (1.0, 2.0, 5.0)
     else:
@@ -135,7 +137,7 @@ def _problem_marks(lb) -> tuple[dict[str, str], list[str]]:
         k += 1
         for s in ss:
             marks[s] = d
-        notes.append(f"{d} {', '.join(ss)}: {label}; regret vs best feasible ({lb.oracle[ss[0]]:.2f})")
+        notes.append(f"{d} {label}: regret vs best feasible ({lb.oracle[ss[0]]:.2f})")
     return marks, notes
 
 
@@ -311,8 +313,10 @@ def plot_final(lb, path=None, *, title: str | None = None, formats: Sequence[str
         ax.set_xlabel("test accuracy of the final incumbent (%)")
         ax.set_title(title if title is not None else lb.title())
         if notes:
-            ax.text(0.01, 0.01, "\n".join(notes) + " (dashed mark)", transform=ax.transAxes, fontsize=5.5,
-                    color="0.3", va="bottom", ha="left")
+            # below the x label, where it cannot cover a box
+            note = "\n".join(n.replace(": regret vs best feasible", ", dashed mark: best feasible") for n in notes)
+            ax.annotate(note, xy=(0.0, 0.0), xycoords="axes fraction", xytext=(0, -28), textcoords="offset points",
+                        ha="left", va="top", fontsize=5.5, color="0.3")
         _finish(fig, ax, legend=False)
         ax.grid(False, axis="y")
     if path is not None:
