@@ -287,7 +287,9 @@ class Leaderboard:
             raise ValueError("this leaderboard keeps no traces; rebuild it with Leaderboard.from_traces")
         lb = Leaderboard.from_traces({s: self.traces[s] for s in strategies}, {s: self.oracle[s] for s in strategies},
                                      grid=self.grid, axis=self.axis, checkpoints=self.checkpoints)
-        lb.info["budget_end"] = self.info["budget_end"]
+        for k, v in self.info.items():  # budget end and anything a job added (e.g. full_trainings)
+            if k not in ("seeds", "n_workers"):
+                lb.info[k] = v
         if self.pareto is not None:
             lb.pareto = self.pareto
         return lb
@@ -309,13 +311,19 @@ class Leaderboard:
 
     # ------------------------------------------------------------ descriptions
     def budget_text(self) -> str:
-        """``"150 evaluations"`` or ``"111.4 s (simulated)"`` or ``"300 full trainings (simulated)"``."""
+        """``"150 evaluations"``, ``"111.4 s (simulated)"`` or ``"300 full trainings (simulated)"``;
+        with ``info["full_trainings"]`` (set by the leaderboard job for ``"100x"`` budgets) a
+        time budget also says how many mean full trainings it is worth."""
         unit = self.info.get("cost_unit", "")
         b = self.info.get("budget") or {}
         if b.get("evaluations") is not None:
             return f"{b['evaluations']} evaluations"
         if b.get("cost") is not None:
-            return f"{b['cost']:.4g} {'s' if unit == 'seconds' else 'full trainings'} (simulated)"
+            if unit != "seconds":
+                return f"{b['cost']:.4g} full trainings (simulated)"
+            ft = self.info.get("full_trainings")
+            worth = f", {ft:.4g} mean full trainings" if ft else ""
+            return f"{b['cost']:.4g} s (simulated{worth})"
         return "?"
 
     def seeds_text(self) -> str:
@@ -327,7 +335,13 @@ class Leaderboard:
 
     def title(self) -> str:
         """Short figure title: table, budget, seeds (and the constraint of a constrained problem)."""
-        t = f"{self.info.get('benchmark')}, budget {self.budget_text().replace(' (simulated)', '')}, {self.seeds_text()}"
+        b = self.info.get("budget") or {}
+        ft = self.info.get("full_trainings")
+        if ft and b.get("cost") is not None and self.info.get("cost_unit") == "seconds":
+            budget = f"{ft:.3g} trainings"  # the x axis shows the seconds
+        else:
+            budget = self.budget_text().split(" (simulated")[0]
+        t = f"{self.info.get('benchmark')}, budget {budget}, {self.seeds_text()}"
         probs = self.problems()
         cons = [p for p in probs if p]
         if len(probs) == 1 and cons:

@@ -211,3 +211,5 @@ def test_leaderboard_job_keeps_constrained_figures_apart(tmp_path):
     assert not (tmp_path / "lb" / "ranks-constrained.png").exists()  # one constrained strategy: no ranking
     assert "Constrained search" in rep.markdown and "`regret-constrained.png`:" in rep.markdown
     assert "**Hypervolume**" in rep.markdown
+    # a "6x" budget is titled in trainings (the x axis shows the seconds)
+    assert "budget 6 trainings, 5 seeds" in rep.leaderboard.split()[0].title()

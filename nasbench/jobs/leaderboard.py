@@ -157,6 +157,8 @@ def run_leaderboard(job: LeaderboardJob, benchmark=None) -> LeaderboardReport:
         bar.close()
 
     lb = Leaderboard.from_traces(traces, axis=job.axis)
+    if budget.cost is not None and bench.cost_unit == "seconds":  # for titles: "budget 100 trainings (111 s)"
+        lb.info["full_trainings"] = budget.cost / mean_full_cost(bench)
     files: dict[str, Path] = {}
     captions: dict[str, str] = {}
     mo = [s for s in job.strategies if STRATEGIES[s].kind == "multi-objective"]
