@@ -19,7 +19,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 __all__ = ["plot_regret", "plot_ranks", "plot_final", "plot_pareto", "plot_agreement", "save_figure",
-           "metric_label", "strategy_style", "STRATEGY_STYLES", "COLUMN_WIDTH"]
+           "write_figures", "metric_label", "strategy_style", "STRATEGY_STYLES", "COLUMN_WIDTH"]
 
 COLUMN_WIDTH = 3.4  # inches, one column of a two-column paper
 
@@ -364,13 +364,55 @@ def plot_agreement(x, y, path=None, *, xlabel: str = "x", ylabel: str = "y", sta
     return fig
 
 
-def plot_pareto(traces: Mapping[str, Sequence], x_metric: str, y_metric: str = "val_acc", path=None, *,
+def write_figures(lb, out, *, formats: Sequence[str] = ("png", "pdf"), min_seeds_for_ranks: int = 5):
+    """Every figure of a leaderboard into the folder ``out``; returns ``(files, captions)``:
+    ``{key: path of the first format}`` and ``{file name: caption}`` (for
+    :meth:`~nasbench.leaderboard.Leaderboard.to_markdown`'s ``figures``).
+
+    One ``regret``/``ranks``/``final`` set per problem (:meth:`Leaderboard.split`): the
+    unconstrained strategies' under those names, constrained ones' with a ``-constrained``
+    suffix (numbered when there are several constraints).  ``ranks`` needs two strategies and
+    ``min_seeds_for_ranks`` seeds (fewer: ranks over time are noise; the captions say it was
+    left out).  ``pareto`` when ``lb.pareto`` is set.
+    """
+    out = Path(out)
+    files: dict[str, Path] = {}
+    captions: dict[str, str] = {}
+    if lb.pareto is not None:
+        plot_pareto(None, lb.pareto.x_metric, lb.pareto.y_metric, out / "pareto", summary=lb.pareto, formats=formats)
+        files["pareto"] = out / f"pareto.{formats[0]}"
+    parts = lb.split()
+    n_cons = sum(1 for part in parts if part.problem())
+    k_cons = 0
+    for part in parts:
+        suffix = ""
+        if part.problem():
+            k_cons += 1
+            suffix = "-constrained" + (f"-{k_cons}" if n_cons > 1 else "")
+        kinds = ["regret", "final"]
+        if len(part.strategies) > 1:
+            if min(part.info["seeds"].values()) >= min_seeds_for_ranks:
+                kinds.insert(1, "ranks")
+            else:
+                captions[f"ranks{suffix} (not drawn)"] = (f"fewer than {min_seeds_for_ranks} seeds per strategy: "
+                                                          "average ranks over time would be noise")
+        for kind in kinds:
+            fn = {"regret": plot_regret, "ranks": plot_ranks, "final": plot_final}[kind]
+            fn(part, out / f"{kind}{suffix}", formats=formats)
+            files[kind + suffix] = out / f"{kind}{suffix}.{formats[0]}"
+            captions[files[kind + suffix].name] = part.caption(kind)
+    if "pareto" in files:
+        captions[files["pareto"].name] = lb.caption("pareto")
+    return files, captions
+
+
+def plot_pareto(traces: Mapping[str, Sequence] | None, x_metric: str, y_metric: str = "val_acc", path=None, *,
                 benchmark=None, reference=None, true_front=None, summary=None, title: str | None = None,
                 formats: Sequence[str] = ("png", "pdf")):
     """Pareto fronts of multi-objective runs: ``y_metric`` (maximised) vs ``x_metric`` (minimised).
 
     The points come from :func:`nasbench.leaderboard.pareto_summary` (or ``summary``, one you
-    computed): with ``benchmark``, the architectures each run evaluated, scored by their
+    computed; ``traces`` may then be None): with ``benchmark``, the architectures each run evaluated, scored by their
     seed-mean values at the top fidelity, against the table's best attainable front on the same
     values (black, dotted) and a fixed reference point (the table's worst values); without it, the values
     the runs recorded (one training seed each), which a seed-mean front does not bound.  For each
@@ -383,6 +425,8 @@ def plot_pareto(traces: Mapping[str, Sequence], x_metric: str, y_metric: str = "
 
     from nasbench.leaderboard import pareto_summary
 
+    if summary is None and traces is None:
+        raise ValueError("plot_pareto needs traces or a summary")
     ps = summary if summary is not None else pareto_summary(traces, x_metric, y_metric, benchmark=benchmark,
                                                             reference=reference, true_front=true_front)
     k = ps.x_scale

@@ -160,42 +160,18 @@ def run_leaderboard(job: LeaderboardJob, benchmark=None) -> LeaderboardReport:
     if budget.cost is not None and bench.cost_unit == "seconds":  # for titles: "budget 100 trainings (111 s)"
         lb.info["full_trainings"] = budget.cost / mean_full_cost(bench)
     files: dict[str, Path] = {}
-    captions: dict[str, str] = {}
     mo = [s for s in job.strategies if STRATEGIES[s].kind == "multi-objective"]
     if mo:
         try:
-            xm = cost_metric(bench)
             shown = {s: traces[s] for s in mo + [s for s in ("rs", "re") if s in traces and s not in mo]}
-            lb.pareto = pareto_summary(shown, xm, "val_acc", benchmark=bench)
-            plotting.plot_pareto(shown, xm, "val_acc", out / "pareto", summary=lb.pareto, formats=job.formats)
-            files["pareto"] = out / f"pareto.{job.formats[0]}"
+            lb.pareto = pareto_summary(shown, cost_metric(bench), "val_acc", benchmark=bench)
             files["pareto_csv"] = lb.pareto.to_csv(out / "pareto.csv")
         except KeyError:
             lb.pareto = None
     # one set of figures per problem: constrained strategies are scored against their own
     # feasible optimum and never share a regret or rank figure with unconstrained ones
-    parts = lb.split()
-    n_cons = sum(1 for part in parts if part.problem())
-    k_cons = 0
-    for part in parts:
-        suffix = ""
-        if part.problem():
-            k_cons += 1
-            suffix = "-constrained" + (f"-{k_cons}" if n_cons > 1 else "")
-        kinds = ["regret", "final"]
-        if len(part.strategies) > 1:
-            if min(part.info["seeds"].values()) >= MIN_SEEDS_FOR_RANKS:
-                kinds.insert(1, "ranks")
-            else:
-                captions[f"ranks{suffix} (not drawn)"] = (f"fewer than {MIN_SEEDS_FOR_RANKS} seeds per strategy: "
-                                                          "average ranks over time would be noise")
-        for kind in kinds:
-            fn = {"regret": plotting.plot_regret, "ranks": plotting.plot_ranks, "final": plotting.plot_final}[kind]
-            fn(part, out / f"{kind}{suffix}", formats=job.formats)
-            files[kind + suffix] = out / f"{kind}{suffix}.{job.formats[0]}"
-            captions[files[kind + suffix].name] = part.caption(kind)
-    if "pareto" in files:
-        captions[files["pareto"].name] = lb.caption("pareto")
+    figs, captions = plotting.write_figures(lb, out, formats=job.formats, min_seeds_for_ranks=MIN_SEEDS_FOR_RANKS)
+    files.update(figs)
     md = lb.to_markdown(out / "leaderboard.md", figures=captions)
     files["markdown"] = out / "leaderboard.md"
     files["csv"] = lb.to_csv(out / "leaderboard.csv")
