@@ -666,7 +666,8 @@ class ParetoSummary:
         return "\n".join(lines) + "\n"
 
     def caption(self) -> str:
-        ref = " Black dotted: the best attainable front of the table on the same values." if self.best_front is not None else ""
+        ref = (" Black dotted: the best attainable front of the table on the same values."
+               if self.best_front is not None else "")
         return (f"Pareto fronts of {self.y_label} (maximised) vs {self.x_label} (minimised) on "
                 f"`{self.benchmark}`: for each strategy the run with the median hypervolume (HV); "
                 f"points: the non-dominated architectures it evaluated, scored by {self.values}.{ref} "

@@ -41,7 +41,6 @@ STRATEGY_STYLES: dict[str, dict] = {
 _HASH_COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
                 "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173"]
 _HASH_STYLES = ["-", "--", "-.", ":"]
-_STYLES = _HASH_STYLES
 _RC = {"font.size": 7.5, "axes.labelsize": 7.5, "axes.titlesize": 8, "legend.fontsize": 6.5,
        "xtick.labelsize": 7, "ytick.labelsize": 7, "lines.linewidth": 1.3, "axes.linewidth": 0.6,
        "pdf.fonttype": 42, "ps.fonttype": 42}
