@@ -104,7 +104,7 @@ def test_figures_are_written(traces, bench, tmp_path):
     plotting.plot_final(lb, tmp_path / "final", formats=("pdf",))
     fig = plotting.plot_pareto(traces, "params", "val_acc", tmp_path / "pareto", formats=("png",),
                                true_front=(bench.table("params"), bench.table("val_acc")))
-    assert "parameters (millions)" in fig.axes[0].get_xlabel()
+    assert "parameters (thousands)" in fig.axes[0].get_xlabel()  # synthetic params are < 1 million
     for name in ("regret.png", "regret.pdf", "ranks.png", "final.pdf", "pareto.png"):
         assert (tmp_path / name).stat().st_size > 5000
     with pytest.raises(KeyError, match="lacks"):
@@ -119,9 +119,11 @@ def test_leaderboard_job_writes_everything_and_resumes(tmp_path):
                          out=str(tmp_path / "lb"), progress=False, formats=("png",))
     rep = run_leaderboard(job)
     assert rep.runs_done == 6 and rep.runs_reused == 0
-    for f in ("leaderboard.md", "leaderboard.csv", "curves.csv", "regret.png", "ranks.png", "final.png",
-              "pareto.png", "config.json", "traces/re/seed_1.npz"):
+    for f in ("leaderboard.md", "leaderboard.csv", "curves.csv", "regret.png", "final.png",
+              "pareto.png", "pareto.csv", "config.json", "traces/re/seed_1.npz"):
         assert (tmp_path / "lb" / f).is_file(), f
+    # two seeds: no rank-over-time figure (it would be noise), and the markdown says so
+    assert not (tmp_path / "lb" / "ranks.png").exists() and "ranks (not drawn)" in rep.markdown
     cfg = json.loads((tmp_path / "lb" / "config.json").read_text())
     assert cfg["benchmark"] == "synthetic" and cfg["budget"]["cost"] > 0
     again = run_leaderboard(job)

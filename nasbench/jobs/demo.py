@@ -4,7 +4,7 @@ Benchmark, in this order: the one named in the job; the shipped table ``nb201-mn
 (``tabular_data/nb201_mnist1d.h5``); an NB201 CIFAR-10 table the user imported
 (``nasbench import``); otherwise the synthetic benchmark (not real data — the demo says so).
 It prints which benchmark it runs on, its coverage when the table is incomplete, the leaderboard
-table and the path of the regret figure.
+table, the path of the regret figure and the names of the other figures.
 """
 from __future__ import annotations
 
@@ -70,5 +70,8 @@ def run_demo(job: DemoJob = DemoJob(), echo=print) -> LeaderboardReport:
     echo("")
     echo(rep.markdown)
     echo(f"figure: {rep.files['regret']}")
+    others = [p.name for k, p in rep.files.items() if k != "regret" and p.suffix in (".png", ".pdf", ".svg")]
+    if others:
+        echo(f"other figures: {', '.join(others)} (captions at the end of {rep.files['markdown'].name})")
     echo(f"all outputs in {rep.out} ({rep.runs_done} runs, {rep.runs_reused} reused, {rep.seconds:.1f} s)")
     return rep

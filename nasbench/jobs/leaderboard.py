@@ -6,8 +6,12 @@ Writes into ``out``:
   rerun with the same settings, so an interrupted job resumes);
 * ``leaderboard.md`` and ``leaderboard.csv`` — the summary table; ``curves.csv`` — anytime
   regret statistics and average ranks on the time grid;
-* ``regret.{png,pdf}``, ``ranks.{png,pdf}``, ``final.{png,pdf}`` and, when a multi-objective
-  strategy takes part, ``pareto.{png,pdf}``;
+* ``regret.{png,pdf}``, ``ranks.{png,pdf}`` (with at least :data:`MIN_SEEDS_FOR_RANKS` seeds and
+  two strategies), ``final.{png,pdf}``; constrained strategies (``re-capped``), scored against
+  their best feasible architecture, get their own ``regret-constrained``, ``final-constrained``
+  (and ``ranks-constrained``) figures and table; when a multi-objective strategy takes part,
+  ``pareto.{png,pdf}`` and ``pareto.csv`` (hypervolumes with reference point and unit);
+  ``leaderboard.md`` ends with a caption for every figure;
 * ``config.json`` — the job settings, the resolved budget and the benchmark.
 """
 from __future__ import annotations
@@ -20,7 +24,10 @@ from pathlib import Path
 from nasbench.catalog import DEFAULT_STRATEGIES, STRATEGIES, cost_metric, get_benchmark, strategy_factory
 from nasbench.runner import Budget, Trace, mean_full_cost, run
 
-__all__ = ["LeaderboardJob", "LeaderboardReport", "run_leaderboard", "check_out_dir"]
+__all__ = ["LeaderboardJob", "LeaderboardReport", "run_leaderboard", "check_out_dir", "MIN_SEEDS_FOR_RANKS"]
+
+#: the rank-over-time figure is written only with at least this many seeds (below, ranks are noise)
+MIN_SEEDS_FOR_RANKS = 5
 
 
 @dataclass(frozen=True)
@@ -105,7 +112,7 @@ def run_leaderboard(job: LeaderboardJob, benchmark=None) -> LeaderboardReport:
     from tqdm.auto import tqdm
 
     from nasbench import plotting
-    from nasbench.leaderboard import Leaderboard
+    from nasbench.leaderboard import Leaderboard, pareto_summary
 
     t0 = time.perf_counter()
     unknown = [s for s in job.strategies if s not in STRATEGIES]
@@ -150,25 +157,25 @@ def run_leaderboard(job: LeaderboardJob, benchmark=None) -> LeaderboardReport:
         bar.close()
 
     lb = Leaderboard.from_traces(traces, axis=job.axis)
+    if budget.cost is not None and bench.cost_unit == "seconds":  # for titles: "budget 100 trainings (111 s)"
+        lb.info["full_trainings"] = budget.cost / mean_full_cost(bench)
     files: dict[str, Path] = {}
-    md = lb.to_markdown(out / "leaderboard.md")
-    files["markdown"] = out / "leaderboard.md"
-    files["csv"] = lb.to_csv(out / "leaderboard.csv")
-    files["curves"] = lb.to_csv(out / "curves.csv", what="curves")
-    for key, fn in (("regret", plotting.plot_regret), ("ranks", plotting.plot_ranks), ("final", plotting.plot_final)):
-        fn(lb, out / key, formats=job.formats)
-        files[key] = out / f"{key}.{job.formats[0]}"
     mo = [s for s in job.strategies if STRATEGIES[s].kind == "multi-objective"]
     if mo:
         try:
-            xm = cost_metric(bench)
             shown = {s: traces[s] for s in mo + [s for s in ("rs", "re") if s in traces and s not in mo]}
-            shown = {s: v for s, v in shown.items() if xm in v[0].values}
-            true = (bench.table(xm), bench.table("val_acc"))
-            plotting.plot_pareto(shown, xm, "val_acc", out / "pareto", true_front=true, formats=job.formats)
-            files["pareto"] = out / f"pareto.{job.formats[0]}"
+            lb.pareto = pareto_summary(shown, cost_metric(bench), "val_acc", benchmark=bench)
+            files["pareto_csv"] = lb.pareto.to_csv(out / "pareto.csv")
         except KeyError:
-            pass
+            lb.pareto = None
+    # one set of figures per problem: constrained strategies are scored against their own
+    # feasible optimum and never share a regret or rank figure with unconstrained ones
+    figs, captions = plotting.write_figures(lb, out, formats=job.formats, min_seeds_for_ranks=MIN_SEEDS_FOR_RANKS)
+    files.update(figs)
+    md = lb.to_markdown(out / "leaderboard.md", figures=captions)
+    files["markdown"] = out / "leaderboard.md"
+    files["csv"] = lb.to_csv(out / "leaderboard.csv")
+    files["curves"] = lb.to_csv(out / "curves.csv", what="curves")
     cfg = {"job": asdict(job), "benchmark": bench.name, "benchmark_repr": repr(bench),
            "coverage": float(bench.coverage()), "cost_unit": bench.cost_unit,
            "budget": budget.to_dict(), "mean_full_cost": mean_full_cost(bench)}
