@@ -269,8 +269,9 @@ def run_reproduce(table: str = "nb201-mnist1d", sample: int = 5, seed: int = 0, 
         diffs.append(d)
         rows.append(c)
         if progress:
+            tab = np.round(np.asarray(ev, dtype=np.float64), 2).tolist()
             print(f"row {int(i):5d}: {'identical' if c['identical'] else 'differs'}; final val_acc per seed "
-                  f"table {np.round(ev, 2).tolist()} live {np.round(curve.final('val_acc'), 2).tolist()}", file=out)
+                  f"table {tab} live {np.round(curve.final('val_acc'), 2).tolist()}", file=out)
     diffs = np.asarray(diffs)
     n_same = sum(r["identical"] for r in rows)
     print(f"{n_same} of {len(rows)} rows bit-identical; final val_acc |table - live| per seed: median "
