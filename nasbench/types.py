@@ -1,6 +1,8 @@
-"""Core value types shared by every layer: :class:`Architecture` and :class:`Evaluation`.
+"""Core names shared by every layer: :class:`Architecture`, :class:`Evaluation` and the
+per-epoch metric names (:data:`PER_EPOCH_METRICS`).
 
-Only numpy is imported here, so these types are usable from the query path without torch.
+Only numpy is imported here, so these types are usable from the query path without torch, and
+both the benchmarks and the trainer take shared names from here rather than from each other.
 """
 from __future__ import annotations
 
@@ -9,7 +11,10 @@ from typing import Mapping
 
 import numpy as np
 
-__all__ = ["Architecture", "Evaluation"]
+__all__ = ["Architecture", "Evaluation", "PER_EPOCH_METRICS"]
+
+#: per-epoch metric names, in table order (accuracy in %); written by the trainer, read by benchmarks
+PER_EPOCH_METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss")
 
 
 @dataclass(frozen=True, order=True)
