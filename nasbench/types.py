@@ -42,6 +42,13 @@ class Architecture:
         return f"Architecture({self.space!r}, {self.ops})"
 
 
+class _MetricValues(dict):
+    """``{metric: ndarray}`` whose unknown metrics raise a ``KeyError`` listing the known ones."""
+
+    def __missing__(self, metric):
+        raise KeyError(f"metric {metric!r} not in this evaluation; available: {sorted(self)}")
+
+
 @dataclass(frozen=True)
 class Evaluation:
     """The result of one batched ``Benchmark.query``.
@@ -68,13 +75,13 @@ class Evaluation:
     fidelities: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     cost_unit: str = "seconds"
 
+    def __post_init__(self) -> None:
+        # ``ev.values["foo"]`` names the metrics it has, like ``ev["foo"]`` (not a bare KeyError)
+        if type(self.values) is not _MetricValues:
+            object.__setattr__(self, "values", _MetricValues(self.values))
+
     def __len__(self) -> int:
         return int(np.shape(self.cost)[0])
 
     def __getitem__(self, metric: str) -> np.ndarray:
-        try:
-            return self.values[metric]
-        except KeyError:
-            raise KeyError(
-                f"metric {metric!r} not in this evaluation; available: {sorted(self.values)}"
-            ) from None
+        return self.values[metric]
