@@ -173,12 +173,20 @@ def _run_merge(args) -> int:
 
 
 def _add_import(sub):
-    p = sub.add_parser("import", help="import published results (NAS-Bench-201, HW-NAS-Bench) as tables")
+    p = sub.add_parser("import", help="import published results (NAS-Bench-201 / NATS-Bench, HW-NAS-Bench) as tables")
     isub = p.add_subparsers(dest="source", metavar="SOURCE", required=True)
     q = isub.add_parser("nb201-csv", help="the NAS-Bench-201 accuracy CSV -> one table per dataset")
     q.add_argument("path", help="nb201_accuracy.csv")
     q.add_argument("-o", "--out", default=None, help="output directory (default: the user data directory)")
     q.set_defaults(func=_run_import_nb201)
+    q = isub.add_parser("nats-tss", help="the official NATS-Bench topology archive -> the same tables as nb201-csv",
+                        description="Reads the unpacked NATS-tss-v1_0-3ffb9-simple directory (bz2 pickles, read "
+                                    "as plain data only) and writes nb201-cifar10, nb201-cifar100 and "
+                                    "nb201-imagenet16-120, as `nasbench import nb201-csv` does.")
+    q.add_argument("path", help="the NATS-tss-v1_0-3ffb9-simple directory")
+    q.add_argument("-o", "--out", default=None, help="output directory (default: the user data directory)")
+    q.add_argument("--no-progress", action="store_true")
+    q.set_defaults(func=_run_import_nats)
     q = isub.add_parser("hw-nas-bench", help="HW-NAS-Bench latencies/energies -> static metrics of NB201 tables")
     q.add_argument("path", help="nb201_hwnasbench.csv")
     q.add_argument("--table", default=None,
@@ -194,6 +202,18 @@ def _run_import_nb201(args) -> int:
     for path in import_nb201_csv(args.path, args.out):
         b = TabularBenchmark(path)
         print(f"wrote {path} ({b.name}): best test_acc at 200 epochs {b.best('test_acc', fidelity=200):.2f} %")
+    return 0
+
+
+def _run_import_nats(args) -> int:
+    from nasbench.benchmarks.tabular import TabularBenchmark
+    from nasbench.jobs.importers import import_nats_tss
+
+    for path in import_nats_tss(args.path, args.out, progress=not args.no_progress):
+        b = TabularBenchmark(path)
+        n = b.space.size
+        print(f"wrote {path} ({b.name}): {round(b.coverage() * n)}/{n} architectures, "
+              f"best test_acc at 200 epochs {b.best('test_acc', fidelity=200):.2f} %")
     return 0
 
 
