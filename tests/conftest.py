@@ -4,13 +4,32 @@
   Tests using it skip with a reason when the folder is absent, except under ``CI=true``, where
   they fail (so they cannot silently skip forever).
 * ``@pytest.mark.gpu`` tests are skipped when CUDA is not available.
+* The suite never writes to the user's home: before any test runs, ``HOME``, the XDG
+  directories, ``NASBENCH_CACHE`` (MNIST-1D cache), ``MPLCONFIGDIR`` and ``IPYTHONDIR`` point
+  into a temporary directory (removed at the end), for this process and every subprocess and
+  notebook kernel it starts.  ``REAL_HOME`` keeps the user's home for the test that checks it.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+
+REAL_HOME = Path(os.path.expanduser("~"))
+SANDBOX = Path(tempfile.mkdtemp(prefix="nasbench-tests-home-"))
+_SANDBOX_ENV = {
+    "HOME": "", "XDG_CACHE_HOME": ".cache", "XDG_DATA_HOME": ".local/share", "XDG_CONFIG_HOME": ".config",
+    "NASBENCH_CACHE": ".cache/nasbench", "MPLCONFIGDIR": ".config/matplotlib", "IPYTHONDIR": ".ipython",
+}
+for _var, _sub in _SANDBOX_ENV.items():
+    os.environ[_var] = str(SANDBOX / _sub)
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(SANDBOX, ignore_errors=True)
 
 NB201_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nb201"
 
