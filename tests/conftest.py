@@ -1,6 +1,7 @@
 """Shared pytest fixtures and markers.
 
-* ``nb201_data_dir``: the read-only NAS-Bench-201 reference tables in ``<repo>/../shared/data/nb201``.
+* ``nb201_data_dir``: the read-only NAS-Bench-201 reference tables in ``$NASBENCH_NB201_DATA``,
+  else ``<repo>/../shared/data/nb201``.
   Tests using it skip with a reason when the folder is absent, except under ``CI=true``, where
   they fail (so they cannot silently skip forever).
 * ``@pytest.mark.gpu`` tests are skipped when CUDA is not available.
@@ -31,7 +32,9 @@ for _var, _sub in _SANDBOX_ENV.items():
 def pytest_unconfigure(config):
     shutil.rmtree(SANDBOX, ignore_errors=True)
 
-NB201_DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nb201"
+#: the NB201 reference CSVs: ``$NASBENCH_NB201_DATA``, else ``../shared/data/nb201`` next to the repository
+NB201_DATA = Path(os.environ.get("NASBENCH_NB201_DATA")
+                  or Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "nb201")
 
 
 def _in_ci() -> bool:
@@ -42,7 +45,8 @@ def _in_ci() -> bool:
 def nb201_data_dir() -> Path:
     """Path of the NB201 reference CSVs (``nb201_accuracy.csv``, ``nb201_hwnasbench.csv``)."""
     if not (NB201_DATA / "nb201_accuracy.csv").is_file():
-        msg = f"NB201 reference data not found in {NB201_DATA} (../shared/data/nb201 next to the repository)"
+        msg = (f"NB201 reference data not found in {NB201_DATA} ($NASBENCH_NB201_DATA, else ../shared/data/nb201 "
+               "next to the repository; README: 'Where the data come from')")
         if _in_ci():
             pytest.fail(msg + " and CI=true: the data must be present in CI")
         pytest.skip(msg)
