@@ -114,7 +114,8 @@ def test_values_are_seed_means_at_the_last_epoch(imported):
 def test_cifar10_splits_come_from_the_right_runs(imported):
     a = imported["cifar10"].metric_attrs
     assert "cifar10-valid" in a["val_acc"]["run"] and "train+valid" in a["test_acc"]["run"]
-    assert a["val_acc"]["columns"] == {"12": "hp=12 cifar10-valid x-valid@11", "200": "hp=200 cifar10-valid x-valid@199"}
+    assert a["val_acc"]["columns"] == {"12": "hp=12 cifar10-valid x-valid@11",
+                                       "200": "hp=200 cifar10-valid x-valid@199"}
     assert a["test_acc"]["columns"]["200"] == "hp=200 cifar10 ori-test@199"
     assert imported["cifar100"].metric_attrs["test_acc"]["columns"]["200"] == "hp=200 cifar100 x-test@199"
 
