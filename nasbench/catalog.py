@@ -48,6 +48,18 @@ def _capped(benchmark):
     return functools.partial(ConstrainedEvolution, metric=m, cap=cap)
 
 
+class _Names(dict):
+    """A literal ``name -> entry`` dict whose unknown names raise one ``KeyError`` line listing
+    the known ones (``STRATEGIES["foo"]``: ``unknown strategy 'foo'; choose from [...]``)."""
+
+    def __init__(self, what: str, entries: dict):
+        super().__init__(entries)
+        self.what = what
+
+    def __missing__(self, name):
+        raise KeyError(f"unknown {self.what} {name!r}; choose from {sorted(self)}")
+
+
 @dataclass(frozen=True)
 class StrategyEntry:
     """A catalog entry: a one-line description and ``build(benchmark) -> factory``."""
@@ -57,7 +69,7 @@ class StrategyEntry:
     kind: str = "single"  # "single", "multi-fidelity", "model-based", "multi-objective"
 
 
-STRATEGIES: dict[str, StrategyEntry] = {
+STRATEGIES: dict[str, StrategyEntry] = _Names("strategy", {
     "rs": StrategyEntry("random search (no repeats)", _fixed(RandomSearch)),
     "re": StrategyEntry("regularized evolution (population 10, tournament 3)", _fixed(RegularizedEvolution)),
     "ls": StrategyEntry("local search, best improvement, random restarts", _fixed(LocalSearch)),
@@ -73,7 +85,7 @@ STRATEGIES: dict[str, StrategyEntry] = {
                            "multi-objective"),
     "re-capped": StrategyEntry("regularized evolution under a cap: params (or latency) <= the space's median",
                                _capped, "multi-objective"),
-}
+})
 
 #: what ``nasbench leaderboard`` runs when no strategies are named
 DEFAULT_STRATEGIES = ("rs", "re", "ls", "reinforce", "bananas", "sh", "hb", "bohb")
@@ -81,11 +93,7 @@ DEFAULT_STRATEGIES = ("rs", "re", "ls", "reinforce", "bananas", "sh", "hb", "boh
 
 def strategy_factory(name: str, benchmark):
     """Factory ``(space, seed) -> Strategy`` of the catalog strategy ``name`` for ``benchmark``."""
-    try:
-        entry = STRATEGIES[name]
-    except KeyError:
-        raise KeyError(f"unknown strategy {name!r}; choose from {sorted(STRATEGIES)}") from None
-    return entry.build(benchmark)
+    return STRATEGIES[name].build(benchmark)
 
 
 def _synthetic(name: str, **kw):
@@ -99,10 +107,10 @@ def _synthetic(name: str, **kw):
     return make
 
 
-BENCHMARKS: dict[str, Callable] = {
+BENCHMARKS: dict[str, Callable] = _Names("synthetic benchmark", {
     "synthetic": _synthetic("synthetic"),
     "synthetic-easy": _synthetic("synthetic-easy", difficulty=0.0, noise=0.0),
-}
+})
 
 
 def get_benchmark(name_or_path):

@@ -2,11 +2,68 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import sys
 
 import nasbench
 
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
+
+
+class _Parser(argparse.ArgumentParser):
+    """``argparse.ArgumentParser`` for every (sub)command of ``nasbench``.
+
+    * No prefix abbreviations (``--seed`` is not ``--seeds``), on every subparser too: subparsers
+      are made with the parent's class, and this class forces ``allow_abbrev=False``.
+    * Unknown arguments are reported by the subcommand they were given to, with the closest
+      option name, instead of by the top-level parser.
+    * An option that takes one value also takes a value starting with ``-`` (``--budget -5x``),
+      which plain argparse mistakes for a flag; the value is then checked like any other.
+    * Errors are one line: ``nasbench leaderboard: error: ... (see 'nasbench leaderboard --help')``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def parse_known_args(self, args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        namespace, extras = super().parse_known_args(self._attach_dash_values(args), namespace)
+        if extras:
+            self.error(self._unrecognized(extras))
+        return namespace, extras
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+    def _is_flag(self, token: str) -> bool:
+        known = self._option_string_actions
+        return token.split("=", 1)[0] in known or (token[1:2] != "-" and token[:2] in known)
+
+    def _attach_dash_values(self, args: list[str]) -> list[str]:
+        """``[--opt, -value]`` -> ``[--opt=-value]`` for options of one value (tokens before ``--``)."""
+        one_value = {s for a in self._actions if a.option_strings and a.nargs is None for s in a.option_strings}
+        out: list[str] = []
+        for i, tok in enumerate(args):
+            if tok == "--":
+                return out + args[i:]
+            if (out and out[-1] in one_value and tok.startswith("-") and len(tok) > 1
+                    and not self._is_flag(tok) and (len(out) < 2 or out[-2] not in one_value)):
+                out[-1] = f"{out[-1]}={tok}"
+                continue
+            out.append(tok)
+        return out
+
+    def _unrecognized(self, extras: list[str]) -> str:
+        longs = [s for s in self._option_string_actions if s.startswith("--")]
+        hints = []
+        for tok in extras:
+            if tok.startswith("--"):
+                close = difflib.get_close_matches(tok.split("=", 1)[0], longs, n=1, cutoff=0.75)
+                if close:
+                    hints.append(f"did you mean {close[0]}?")
+        return (f"unrecognized argument{'s' if len(extras) > 1 else ''}: {' '.join(extras)}"
+                + (f" ({'; '.join(hints)})" if hints else ""))
 
 
 def _add_train(sub):
@@ -140,12 +197,20 @@ def _run_merge(args) -> int:
 
 
 def _add_import(sub):
-    p = sub.add_parser("import", help="import published results (NAS-Bench-201, HW-NAS-Bench) as tables")
+    p = sub.add_parser("import", help="import published results (NAS-Bench-201 / NATS-Bench, HW-NAS-Bench) as tables")
     isub = p.add_subparsers(dest="source", metavar="SOURCE", required=True)
     q = isub.add_parser("nb201-csv", help="the NAS-Bench-201 accuracy CSV -> one table per dataset")
     q.add_argument("path", help="nb201_accuracy.csv")
     q.add_argument("-o", "--out", default=None, help="output directory (default: the user data directory)")
     q.set_defaults(func=_run_import_nb201)
+    q = isub.add_parser("nats-tss", help="the official NATS-Bench topology archive -> the same tables as nb201-csv",
+                        description="Reads the unpacked NATS-tss-v1_0-3ffb9-simple directory (bz2 pickles, read "
+                                    "as plain data only) and writes nb201-cifar10, nb201-cifar100 and "
+                                    "nb201-imagenet16-120, as `nasbench import nb201-csv` does.")
+    q.add_argument("path", help="the NATS-tss-v1_0-3ffb9-simple directory")
+    q.add_argument("-o", "--out", default=None, help="output directory (default: the user data directory)")
+    q.add_argument("--no-progress", action="store_true")
+    q.set_defaults(func=_run_import_nats)
     q = isub.add_parser("hw-nas-bench", help="HW-NAS-Bench latencies/energies -> static metrics of NB201 tables")
     q.add_argument("path", help="nb201_hwnasbench.csv")
     q.add_argument("--table", default=None,
@@ -161,6 +226,18 @@ def _run_import_nb201(args) -> int:
     for path in import_nb201_csv(args.path, args.out):
         b = TabularBenchmark(path)
         print(f"wrote {path} ({b.name}): best test_acc at 200 epochs {b.best('test_acc', fidelity=200):.2f} %")
+    return 0
+
+
+def _run_import_nats(args) -> int:
+    from nasbench.benchmarks.tabular import TabularBenchmark
+    from nasbench.jobs.importers import import_nats_tss
+
+    for path in import_nats_tss(args.path, args.out, progress=not args.no_progress):
+        b = TabularBenchmark(path)
+        n = b.space.size
+        print(f"wrote {path} ({b.name}): {round(b.coverage() * n)}/{n} architectures, "
+              f"best test_acc at 200 epochs {b.best('test_acc', fidelity=200):.2f} %")
     return 0
 
 
@@ -187,7 +264,7 @@ def _run_info(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nasbench", description=__doc__)
+    parser = _Parser(prog="nasbench", description=__doc__)
     parser.add_argument("--version", action="version", version=f"nasbench {nasbench.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in _ADDERS:
@@ -233,8 +310,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, KeyError, RuntimeError) as err:
-        print(f"nasbench {args.command}: error: {err}", file=sys.stderr)
+    except (ValueError, FileNotFoundError, KeyError, RuntimeError, ImportError) as err:
+        # KeyError's str() quotes its message; print the message itself
+        msg = err.args[0] if isinstance(err, KeyError) and len(err.args) == 1 and isinstance(err.args[0], str) else err
+        print(f"nasbench {args.command}: error: {msg}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"nasbench {args.command}: interrupted (finished work is kept; rerun to resume)", file=sys.stderr)

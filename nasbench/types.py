@@ -1,6 +1,8 @@
-"""Core value types shared by every layer: :class:`Architecture` and :class:`Evaluation`.
+"""Core names shared by every layer: :class:`Architecture`, :class:`Evaluation` and the
+per-epoch metric names (:data:`PER_EPOCH_METRICS`).
 
-Only numpy is imported here, so these types are usable from the query path without torch.
+Only numpy is imported here, so these types are usable from the query path without torch, and
+both the benchmarks and the trainer take shared names from here rather than from each other.
 """
 from __future__ import annotations
 
@@ -9,7 +11,10 @@ from typing import Mapping
 
 import numpy as np
 
-__all__ = ["Architecture", "Evaluation"]
+__all__ = ["Architecture", "Evaluation", "PER_EPOCH_METRICS"]
+
+#: per-epoch metric names, in table order (accuracy in %); written by the trainer, read by benchmarks
+PER_EPOCH_METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss")
 
 
 @dataclass(frozen=True, order=True)
@@ -35,6 +40,13 @@ class Architecture:
 
     def __repr__(self) -> str:
         return f"Architecture({self.space!r}, {self.ops})"
+
+
+class _MetricValues(dict):
+    """``{metric: ndarray}`` whose unknown metrics raise a ``KeyError`` listing the known ones."""
+
+    def __missing__(self, metric):
+        raise KeyError(f"metric {metric!r} not in this evaluation; available: {sorted(self)}")
 
 
 @dataclass(frozen=True)
@@ -63,13 +75,13 @@ class Evaluation:
     fidelities: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int32))
     cost_unit: str = "seconds"
 
+    def __post_init__(self) -> None:
+        # ``ev.values["foo"]`` names the metrics it has, like ``ev["foo"]`` (not a bare KeyError)
+        if type(self.values) is not _MetricValues:
+            object.__setattr__(self, "values", _MetricValues(self.values))
+
     def __len__(self) -> int:
         return int(np.shape(self.cost)[0])
 
     def __getitem__(self, metric: str) -> np.ndarray:
-        try:
-            return self.values[metric]
-        except KeyError:
-            raise KeyError(
-                f"metric {metric!r} not in this evaluation; available: {sorted(self.values)}"
-            ) from None
+        return self.values[metric]

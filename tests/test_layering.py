@@ -102,3 +102,53 @@ def test_heavy_modules_are_not_imported_by_nasbench(name):
     code = f"import sys, nasbench; print({name!r} in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+# ------------------------------------------------------------ the trainer knows no benchmark
+#: layers above the trainer (DESIGN.md section 2): ``nasbench.train`` may import none of them
+ABOVE_TRAIN = ("nasbench.benchmarks", "nasbench.strategies", "nasbench.runner", "nasbench.leaderboard",
+               "nasbench.plotting", "nasbench.jobs", "nasbench.catalog", "nasbench.cli", "nasbench.predictors")
+
+
+def _imported_names(path: Path) -> set[str]:
+    """Every module named by an import statement in ``path`` (at any depth, relative ones resolved)."""
+    import ast
+
+    pkg = ".".join(path.relative_to(Path(importlib.util.find_spec("nasbench").origin).parent.parent)
+                   .with_suffix("").parts[:-1])
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join(pkg.split(".")[: len(pkg.split(".")) - node.level + 1] + ([base] if base else []))
+            names.add(base)
+            names.update(f"{base}.{a.name}" for a in node.names)
+    return names
+
+
+def test_train_imports_no_benchmark_layer():
+    root = Path(importlib.util.find_spec("nasbench").origin).parent / "train"
+    bad = {}
+    for path in sorted(root.rglob("*.py")):
+        hits = sorted(n for n in _imported_names(path) if any(n == a or n.startswith(a + ".") for a in ABOVE_TRAIN))
+        if hits:
+            bad[str(path.relative_to(root.parent))] = hits
+    assert not bad, f"nasbench.train imports layers above it (shared names belong in nasbench.types): {bad}"
+
+
+def test_trainer_import_loads_no_benchmark_module():
+    pytest.importorskip("torch")
+    code = ("import sys, nasbench.train.trainer as t; from nasbench.types import PER_EPOCH_METRICS as M; "
+            "assert t.METRICS == M; print(sorted(m for m in sys.modules if m.startswith('nasbench.benchmarks')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+
+
+def test_per_epoch_metrics_are_one_object():
+    from nasbench.benchmarks import base
+    from nasbench.types import PER_EPOCH_METRICS
+
+    assert base.PER_EPOCH_METRICS is PER_EPOCH_METRICS  # the old import path keeps working

@@ -19,11 +19,10 @@ import numpy as np
 
 from nasbench.rng import as_generator
 from nasbench.space import SearchSpace
+from nasbench.types import PER_EPOCH_METRICS  # noqa: F401  (moved to the core; re-exported for old imports)
 from nasbench.types import Evaluation
 
 __all__ = ["Benchmark", "pick_seeds"]
-
-PER_EPOCH_METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss")
 
 
 def pick_seeds(n: int, n_seeds: int, seed, trial: int | None) -> np.ndarray | None:

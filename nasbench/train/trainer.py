@@ -29,7 +29,7 @@ import torch
 import torch.nn.functional as F
 
 from nasbench._system import cpu_model
-from nasbench.benchmarks.base import PER_EPOCH_METRICS as METRICS
+from nasbench.types import PER_EPOCH_METRICS as METRICS
 from nasbench.train.data import Task
 from nasbench.train.models import build_model
 from nasbench.types import Architecture
