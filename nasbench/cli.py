@@ -350,7 +350,7 @@ def _run_leaderboard(args) -> int:
         budget=args.budget, workers=args.workers, fidelity=args.fidelity, out=args.out, axis=args.axis,
         formats=tuple(args.formats), progress=not args.no_progress, resume=not args.fresh))
     print(rep.markdown)
-    print(f"figures: {', '.join(str(p) for k, p in rep.files.items() if k in ('regret', 'ranks', 'final', 'pareto'))}")
+    print(f"figures: {', '.join(str(p) for p in rep.files.values() if str(p).endswith(('.png', '.pdf', '.svg')))}")
     print(f"outputs in {rep.out} ({rep.runs_done} runs, {rep.runs_reused} reused, {rep.seconds:.1f} s)")
     return 0
 
