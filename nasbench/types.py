@@ -31,7 +31,7 @@ class Architecture:
 
     def __post_init__(self) -> None:
         # normalise to a tuple of python ints so equal archs hash equally
-        object.__setattr__(self, "ops", tuple(int(o) for o in self.ops))
+        object.__setattr__(self, "ops", tuple(map(int, self.ops)))
 
     def __repr__(self) -> str:
         return f"Architecture({self.space!r}, {self.ops})"
