@@ -54,3 +54,17 @@ def test_every_pinned_run_is_checked():
     for b, *_ in CASES:
         groups[b] += 1
     assert set(groups) == {"synthetic", "fixture", "shipped"}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}-w{c[4]}")
+def test_run_many_matches_pinned_traces(benches, case):
+    """Lockstep over the case's seeds writes the same traces as the old runner, seed by seed."""
+    from nasbench.catalog import strategy_factory
+    from nasbench.runner import run_many
+
+    bname, strat, budget, seeds, workers = case
+    bench = benches[bname]
+    traces = run_many(strategy_factory(strat, bench), bench, budget, list(seeds), n_workers=workers, name=strat)
+    assert [t.meta["seed"] for t in traces] == list(seeds)
+    for s, tr in zip(seeds, traces):
+        _check(case_key(bname, strat, budget, s, workers), tr)

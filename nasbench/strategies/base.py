@@ -121,17 +121,20 @@ class Strategy:
     def _check_tell(self, suggestions, values) -> tuple[list[int], list[int | None]]:
         """Indices and fidelities of ``suggestions``; checks that ``values`` have shape ``(n,)``."""
         idx, fid = [], []
+        index = self.space.index
         for s in suggestions:
-            if isinstance(s, Suggestion):
-                idx.append(self.space.index(s.arch))
+            if s.__class__ is Suggestion or isinstance(s, Suggestion):
+                idx.append(index(s.arch))
                 fid.append(s.fidelity)
             else:
-                idx.append(self.space.index(s))
+                idx.append(index(s))
                 fid.append(None)
+        n = (len(idx),)
         for m in self.metrics:
             if m not in values:
                 raise KeyError(f"{self.name}: tell() needs metric {m!r}; got {sorted(values)}")
-            if np.shape(values[m]) != (len(idx),):
+            v = values[m]
+            if (v.shape if v.__class__ is np.ndarray else np.shape(v)) != n:
                 raise ValueError(f"{self.name}: values[{m!r}] must have shape ({len(idx)},), got {np.shape(values[m])}")
         return idx, fid
 
@@ -143,11 +146,7 @@ class Strategy:
         return np.where(np.isnan(v), -np.inf, v)
 
     def _arch(self, i: int) -> Architecture:
-        ops, rest = [], int(i)
-        for _ in range(self._L):
-            rest, o = divmod(rest, self._K)
-            ops.append(o)
-        return Architecture(self.space.name, tuple(ops))
+        return self.space.from_index(int(i))
 
     def _ops(self, i: int) -> list[int]:
         ops, rest = [], int(i)
@@ -161,10 +160,12 @@ class Strategy:
 
     def _suggest(self, indices: Sequence[int], fidelity: int | None = None) -> list[Suggestion]:
         """Mark ``indices`` as asked and wrap them as suggestions."""
+        asked, arch = self._asked, self.space.from_index
         out = []
         for i in indices:
-            self._asked.add(int(i))
-            out.append(Suggestion(self._arch(i), fidelity))
+            i = int(i)
+            asked.add(i)
+            out.append(Suggestion(arch(i), fidelity))
         return out
 
     def _ask_evolving(self, n: int, in_warmup, make_child) -> list[Suggestion]:
@@ -196,9 +197,10 @@ class Strategy:
             rest = np.setdiff1d(np.arange(size), np.fromiter(self._asked, dtype=np.int64))
             k = min(n, len(rest))
             return [int(x) for x in self.rng.choice(rest, size=k, replace=False)] if k else []
+        draw, asked = self.rng.integers, self._asked
         while len(out) < n:
-            i = int(self.rng.integers(size))
-            if i not in self._asked and i not in taken:
+            i = int(draw(size))
+            if i not in asked and i not in taken:
                 taken.add(i)
                 out.append(i)
         return out

@@ -47,7 +47,7 @@ class RegularizedEvolution(Strategy):
     def _parent(self) -> int:
         pop = self._population
         k = min(self.sample_size, len(pop))
-        picks = self.rng.choice(len(pop), size=k, replace=False)
+        picks = self.rng.choice(len(pop), size=k, replace=False).tolist()
         best = max(picks, key=lambda j: (self._fitness(pop[j]), -j))
         return pop[best][0]
 
