@@ -499,9 +499,14 @@ def _evaluate(search: _Search, jobs: list) -> list:
         if len(rows) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
             job = jobs[rows[0]]
             ev = bench.query(job[6], fidelity=f, trial=job[3], metrics=q)
-        else:
-            ev = bench.query(np.array([jobs[r][1] for r in rows], dtype=np.int64), fidelity=f,
-                             trial=np.array([jobs[r][3] for r in rows], dtype=np.int64), metrics=q)
+            ev_values = ev.values  # (1,) arrays
+            c = float(ev.cost[0])
+            out[rows[0]] = (tuple([float(ev_values[m][0]) for m in q]),
+                            c if math.isfinite(c) else _mean_cost(bench, f))
+            job[0].t_bench += time.perf_counter() - tb
+            continue
+        ev = bench.query(np.array([jobs[r][1] for r in rows], dtype=np.int64), fidelity=f,
+                         trial=np.array([jobs[r][3] for r in rows], dtype=np.int64), metrics=q)
         vals = zip(*[np.asarray(ev.values[m], dtype=np.float64).reshape(-1).tolist() for m in q])
         cost = np.asarray(ev.cost, dtype=np.float64).reshape(-1).tolist()
         for r, v, c in zip(rows, vals, cost):

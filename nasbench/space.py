@@ -107,10 +107,15 @@ class SearchSpace:
             if a is not None:
                 return a
         i = int(i)
-        if not 0 <= i < self.size:
-            raise ValueError(f"{self.name}: index {i} out of range 0..{self.size - 1}")
-        a = Architecture(self.name, tuple(self.ops_from_index(i).tolist()))
-        if self.size <= _CACHE_LIMIT:
+        size = self.size
+        if not 0 <= i < size:
+            raise ValueError(f"{self.name}: index {i} out of range 0..{size - 1}")
+        ops, rest, K = [], i, self.n_ops
+        for _ in range(self.n_edges):
+            rest, o = divmod(rest, K)
+            ops.append(o)
+        a = Architecture(self.name, tuple(ops))
+        if size <= _CACHE_LIMIT:
             if cache is None:
                 cache = self.__dict__["_arch_of"] = {}
             cache[i] = a

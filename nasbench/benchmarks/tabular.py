@@ -92,6 +92,7 @@ class TabularBenchmark(Benchmark):
         self._fpos = {int(f): i for i, f in enumerate(self.fidelities)}
         self._mean: dict[str, np.ndarray] = {}
         self._plans: dict = {}
+        self._splits: dict = {}
         ev = (self.fidelities / self.fidelities[-1]).astype(np.float32)
         ev.setflags(write=False)
         self._eval_cost = ev
@@ -173,9 +174,12 @@ class TabularBenchmark(Benchmark):
         one = _one_arch(archs)
         if one is not None:
             return self._query_one(one, fidelity, seed, trial, metrics)
-        per, static = self.check_metrics(metrics)
+        key = metrics if metrics is None or metrics.__class__ is str else tuple(metrics)
+        split = self._splits.get(key)
+        if split is None:
+            split = self._splits[key] = self.check_metrics(metrics)
         idx = self.space.as_indices(archs)
-        return self._query_idx(idx, fidelity, seed, trial, per, static)
+        return self._query_idx(idx, fidelity, seed, trial, *split)
 
     def query_nb201_index(self, nb201_idx, **kwargs) -> Evaluation:
         """:meth:`query` by NAS-Bench-201's official index (``(n,)`` ints or one int).
@@ -212,7 +216,9 @@ class TabularBenchmark(Benchmark):
     def _query_idx(self, idx: np.ndarray, fidelity, seed, trial, per: list[str], static: list[str]) -> Evaluation:
         n = len(idx)
         S, F = self.n_seeds, len(self.fidelities)
-        fpos = None if fidelity is None else self.fidelity_pos(fidelity)
+        fpos = None if fidelity is None else self._fpos.get(fidelity)
+        if fidelity is not None and fpos is None:
+            fpos = self.fidelity_pos(fidelity)  # raises, naming the valid fidelities
         cols = self._cols(n, seed, trial)
         values: dict[str, np.ndarray] = {}
         has_cost = self._data.has_cost

@@ -26,6 +26,7 @@ the incumbent among feasible evaluations only.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -144,6 +145,16 @@ class Strategy:
         v = np.asarray(values[m], dtype=np.float64)
         v = v if higher_is_better(m) else -v
         return np.where(np.isnan(v), -np.inf, v)
+
+    def _score_list(self, values: Mapping[str, np.ndarray], metric: str | None = None) -> list[float]:
+        """``_score(values, metric).tolist()`` computed on Python floats (same values, no arrays)."""
+        m = self.objective if metric is None else metric
+        v = values[m]
+        v = v.tolist() if v.__class__ is np.ndarray and v.dtype == np.float64 else \
+            np.asarray(v, dtype=np.float64).tolist()
+        if higher_is_better(m):
+            return [x if x == x else -math.inf for x in v]
+        return [-x if x == x else -math.inf for x in v]
 
     def _arch(self, i: int) -> Architecture:
         return self.space.from_index(int(i))

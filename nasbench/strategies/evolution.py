@@ -64,4 +64,4 @@ class RegularizedEvolution(Strategy):
                 self._population.popleft()
 
     def _member_scores(self, values):
-        return self._score(values).tolist()
+        return self._score_list(values)
