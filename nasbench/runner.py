@@ -441,6 +441,8 @@ class _Search:
         self.n_seeds = int(getattr(benchmark, "n_seeds", 1))
         self.record = record
         self.hparams = _hparams(strategy)
+        self.space_name = self.space.name
+        self.index_of = getattr(self.space, "_index_map", lambda: None)() or {}  # ops -> index
         self.final_test: dict[int, float] = {}
         self._metric_sets: dict = {}
 
@@ -490,21 +492,25 @@ def _evaluate(search: _Search, jobs: list) -> list:
     ``(values tuple in q_metrics order, full cumulative cost)`` per job and charges each run its
     share of the query time."""
     bench = search.benchmark
+    if len(jobs) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
+        job = jobs[0]
+        tb = time.perf_counter()
+        ev = bench.query(job[6], fidelity=job[2], trial=job[3], metrics=job[0].q_metrics)
+        vals = ev.values  # (1,) arrays
+        c = float(ev.cost[0])
+        out = [(tuple([float(vals[m][0]) for m in job[0].q_metrics]),
+                c if math.isfinite(c) else _mean_cost(bench, job[2]))]
+        job[0].t_bench += time.perf_counter() - tb
+        return out
     groups: dict = {}
     for k, job in enumerate(jobs):
         groups.setdefault((job[2], job[0].q_metrics), []).append(k)
     out: list = [None] * len(jobs)
     for (f, q), rows in groups.items():
-        tb = time.perf_counter()
-        if len(rows) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
-            job = jobs[rows[0]]
-            ev = bench.query(job[6], fidelity=f, trial=job[3], metrics=q)
-            ev_values = ev.values  # (1,) arrays
-            c = float(ev.cost[0])
-            out[rows[0]] = (tuple([float(ev_values[m][0]) for m in q]),
-                            c if math.isfinite(c) else _mean_cost(bench, f))
-            job[0].t_bench += time.perf_counter() - tb
+        if len(rows) == 1:
+            out[rows[0]] = _evaluate(search, [jobs[rows[0]]])[0]
             continue
+        tb = time.perf_counter()
         ev = bench.query(np.array([jobs[r][1] for r in rows], dtype=np.int64), fidelity=f,
                          trial=np.array([jobs[r][3] for r in rows], dtype=np.int64), metrics=q)
         vals = zip(*[np.asarray(ev.values[m], dtype=np.float64).reshape(-1).tolist() for m in q])
@@ -564,6 +570,8 @@ class _Run:
         self.seq = 0
         self.accepting = True
         self.inc_row, self.inc_val, self.inc_test = -1, -math.inf, math.nan
+        budget = search.budget
+        self.finish_limit = math.inf if budget.cost is None else budget.cost * (1 + 1e-12)
         self.t_strat = self.t_bench = 0.0
         self.t0 = time.perf_counter()
 
@@ -584,13 +592,16 @@ class _Run:
         index, runs = search.space.index, self.runs
         jobs = []
         for s in suggestions:
-            if isinstance(s, Suggestion):
+            if s.__class__ is Suggestion or isinstance(s, Suggestion):
                 arch, f = s.arch, s.fidelity
             elif isinstance(s, Architecture):
                 arch, f = s, None
             else:
                 raise TypeError(f"strategy {self.name!r} returned {type(s).__name__}; expected Suggestion")
-            i = index(arch)
+            i = search.index_of.get(arch.ops) if arch.__class__ is Architecture and arch.space == search.space_name \
+                else None
+            if i is None:
+                i = index(arch)  # checks the architecture
             f = search.default_fid if f is None else int(f)
             if f not in search.fid_set:
                 raise ValueError(f"strategy {self.name!r} asked for fidelity {f}; {search.benchmark.name} has "
@@ -605,13 +616,13 @@ class _Run:
     def step(self) -> list | None:
         """Advance until the strategy has suggested jobs to evaluate (returned) or the run is
         over (None): fill free workers with suggestions, else record the next finished job."""
-        budget = self.search.budget
+        max_evals, max_cost = self.search.budget.evaluations, self.search.budget.cost
         while True:
             if self.accepting and self.free:
                 k = len(self.free)
-                if budget.evaluations is not None:
-                    k = min(k, budget.evaluations - self.n_started)
-                elif self.clock >= budget.cost or self.n_started >= _MAX_EVALUATIONS:
+                if max_evals is not None:
+                    k = min(k, max_evals - self.n_started)
+                elif self.clock >= max_cost or self.n_started >= _MAX_EVALUATIONS:
                     k = 0
                 if k <= 0:
                     self.accepting = False
@@ -633,33 +644,34 @@ class _Run:
         runs, heap, free, clock = self.runs, self.heap, self.free, self.clock
         for (_, i, f, trial, paid, s, _), (values, full) in zip(jobs, results):
             runs[i] = (trial, f, full)
-            heapq.heappush(heap, (clock + max(full - paid, 0.0), self.seq, clock, heapq.heappop(free),
-                                  (i, f, trial, max(full - paid, 0.0), values, s)))
+            cost = max(full - paid, 0.0)
+            heapq.heappush(heap, (clock + cost, self.seq, clock, heapq.heappop(free), (i, f, trial, cost, values, s)))
             self.seq += 1
         self.n_started += len(jobs)
 
     def _complete(self) -> bool:
         """Record the next finished job and tell the strategy; False when the cost budget ends the run."""
         finish, _, start, w, (i, f, trial, cost, values, s) = heapq.heappop(self.heap)
-        budget = self.search.budget
-        if budget.cost is not None and finish > budget.cost * (1 + 1e-12):
+        if finish > self.finish_limit:
             return False  # this and every later job would end after the budget
         self.clock = finish
         v = values[0]  # val_acc
-        if v > self.inc_val and math.isfinite(v) and all(values[p] <= cap for p, cap in self.c_items):
+        if v > self.inc_val and math.isfinite(v) and (
+                not self.c_items or all(values[p] <= cap for p, cap in self.c_items)):
             self.inc_row, self.inc_val = len(self.trace), v
             tb = time.perf_counter()
             self.inc_test = self.search.test_value(i)
             self.t_bench += time.perf_counter() - tb
         inc = self.inc_row
-        self.trace._add((i, f, trial, w, cost, start, finish, time.perf_counter() - self.t0, inc,
-                         self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
         ts = time.perf_counter()
+        self.trace._add((i, f, trial, w, cost, start, finish, ts - self.t0, inc,
+                         self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
         self.strat.tell([s], {m: np.array([values[p]]) for m, p in self.s_items})
         self.t_strat += time.perf_counter() - ts
         heapq.heappush(self.free, w)
-        for cb in self.search.callbacks:
-            cb(self.trace)
+        if self.search.callbacks:
+            for cb in self.search.callbacks:
+                cb(self.trace)
         return True
 
     def close(self, wall: float | None = None) -> Trace:

@@ -85,6 +85,7 @@ class Strategy:
         self._K = space.n_ops
         self._L = space.n_edges
         self._pow = [self._K**e for e in range(self._L)]
+        self._size = space.size
 
     # ------------------------------------------------------------ contract
     @property
@@ -160,13 +161,14 @@ class Strategy:
         return self.space.from_index(int(i))
 
     def _ops(self, i: int) -> list[int]:
-        ops, rest = [], int(i)
-        for _ in range(self._L):
-            rest, o = divmod(rest, self._K)
-            ops.append(o)
-        return ops
+        return list(self.space.from_index(i).ops)
 
     def _index(self, ops: Sequence[int]) -> int:
+        d = self.space._index_map()
+        if d is not None:
+            i = d.get(tuple(ops))
+            if i is not None:
+                return i
         return int(sum(int(o) * p for o, p in zip(ops, self._pow)))
 
     def _suggest(self, indices: Sequence[int], fidelity: int | None = None) -> list[Suggestion]:
@@ -199,7 +201,7 @@ class Strategy:
 
     def _random_unseen(self, n: int) -> list[int]:
         """Up to ``n`` distinct uniformly random indices never asked before (fewer if exhausted)."""
-        size = self.space.size
+        size = self._size
         out: list[int] = []
         taken = set()
         if n <= 0:
