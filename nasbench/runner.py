@@ -232,7 +232,7 @@ class Trace:
         for a, col in zip(targets, cols):
             a[n0:n1] = col
         self._n = n1
-        self._pending = []
+        rows.clear()  # the same list: the runner holds its append
 
     def append(self, *, arch: int, fidelity: int, trial: int, worker: int, cost: float, start: float,
                finish: float, wall: float, values: Mapping[str, float], incumbent: int,
@@ -486,41 +486,41 @@ class _Search:
         return v
 
 
-def _evaluate(search: _Search, jobs: list) -> list:
+def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
     """Answer the jobs ``(run, index, fidelity, trial, paid, suggestion, arch)`` of one or many
-    runs with one query per (fidelity, metric set), one recorded seed per row; returns
-    ``(values tuple in q_metrics order, full cumulative cost)`` per job and charges each run its
-    share of the query time."""
+    runs with one query per (fidelity, metric set), one recorded seed per row.
+
+    Returns ``(values tuple in q_metrics order, full cumulative cost)`` per job, and the seconds
+    spent querying (the callers charge them to the runs)."""
     bench = search.benchmark
+    tb = time.perf_counter()
     if len(jobs) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
-        job = jobs[0]
-        tb = time.perf_counter()
-        ev = bench.query(job[6], fidelity=job[2], trial=job[3], metrics=job[0].q_metrics)
+        _, _, f, trial, _, _, arch = job = jobs[0]
+        q = job[0].q_metrics
+        ev = bench.query(arch, fidelity=f, trial=trial, metrics=q)
         vals = ev.values  # (1,) arrays
         c = float(ev.cost[0])
-        out = [(tuple([float(vals[m][0]) for m in job[0].q_metrics]),
-                c if math.isfinite(c) else _mean_cost(bench, job[2]))]
-        job[0].t_bench += time.perf_counter() - tb
-        return out
-    groups: dict = {}
-    for k, job in enumerate(jobs):
-        groups.setdefault((job[2], job[0].q_metrics), []).append(k)
+        out = [(tuple([float(vals[m][0]) for m in q]), c if math.isfinite(c) else _mean_cost(bench, f))]
+        return out, time.perf_counter() - tb
+    f0, q0 = jobs[0][2], jobs[0][0].q_metrics
+    if all(j[2] == f0 and j[0].q_metrics is q0 for j in jobs):  # the common case: one group
+        groups = {(f0, q0): range(len(jobs))}
+    else:
+        groups = {}
+        for k, job in enumerate(jobs):
+            groups.setdefault((job[2], job[0].q_metrics), []).append(k)
     out: list = [None] * len(jobs)
     for (f, q), rows in groups.items():
         if len(rows) == 1:
-            out[rows[0]] = _evaluate(search, [jobs[rows[0]]])[0]
+            out[rows[0]] = _evaluate(search, [jobs[rows[0]]])[0][0]
             continue
-        tb = time.perf_counter()
         ev = bench.query(np.array([jobs[r][1] for r in rows], dtype=np.int64), fidelity=f,
                          trial=np.array([jobs[r][3] for r in rows], dtype=np.int64), metrics=q)
         vals = zip(*[np.asarray(ev.values[m], dtype=np.float64).reshape(-1).tolist() for m in q])
         cost = np.asarray(ev.cost, dtype=np.float64).reshape(-1).tolist()
         for r, v, c in zip(rows, vals, cost):
             out[r] = (v, c if math.isfinite(c) else _mean_cost(bench, f))
-        share = (time.perf_counter() - tb) / len(rows)
-        for r in rows:
-            jobs[r][0].t_bench += share
-    return out
+    return out, time.perf_counter() - tb
 
 
 class _Run:
@@ -562,6 +562,7 @@ class _Run:
         except Exception:  # pragma: no cover
             pass
         self.trace = Trace(self.q_metrics, meta)
+        self.add_row = self.trace._pending.append  # Trace._add, bound once
         self.runs: dict[int, tuple] = {}  # index -> (trial, fidelity reached, full cost so far)
         self.heap: list = []  # (finish, seq, start, worker, job)
         self.free = list(range(search.n_workers))
@@ -575,21 +576,14 @@ class _Run:
         self.t_strat = self.t_bench = 0.0
         self.t0 = time.perf_counter()
 
-    def _trial(self) -> int:
-        """The next recorded seed drawn by the query RNG (``qrng.integers(n_seeds)``)."""
-        if self.tpos == len(self.trials):
-            self.trials = self.qrng.integers(self.search.n_seeds, size=_trial_block()).tolist()
-            self.tpos = 0
-        self.tpos += 1
-        return self.trials[self.tpos - 1]
-
     def _jobs(self, suggestions) -> list:
         """``(run, index, fidelity, trial, paid, suggestion, arch)`` per suggestion: a higher
         fidelity of an architecture this run trained continues that training on
         ``epoch_of_schedule`` tables (same recorded seed, its cost so far paid); anything else
-        is a new training with a freshly drawn recorded seed."""
+        is a new training with the next recorded seed drawn by the query RNG
+        (``qrng.integers(n_seeds)``, drawn in blocks)."""
         search = self.search
-        index, runs = search.space.index, self.runs
+        index_of, runs = search.index_of, self.runs
         jobs = []
         for s in suggestions:
             if s.__class__ is Suggestion or isinstance(s, Suggestion):
@@ -598,19 +592,26 @@ class _Run:
                 arch, f = s, None
             else:
                 raise TypeError(f"strategy {self.name!r} returned {type(s).__name__}; expected Suggestion")
-            i = search.index_of.get(arch.ops) if arch.__class__ is Architecture and arch.space == search.space_name \
+            i = index_of.get(arch.ops) if arch.__class__ is Architecture and arch.space == search.space_name \
                 else None
             if i is None:
-                i = index(arch)  # checks the architecture
-            f = search.default_fid if f is None else int(f)
-            if f not in search.fid_set:
-                raise ValueError(f"strategy {self.name!r} asked for fidelity {f}; {search.benchmark.name} has "
-                                 f"{search.fids.tolist()}")
+                i = search.space.index(arch)  # checks the architecture
+            if f is None:
+                f = search.default_fid
+            else:
+                f = int(f)
+                if f not in search.fid_set:
+                    raise ValueError(f"strategy {self.name!r} asked for fidelity {f}; {search.benchmark.name} has "
+                                     f"{search.fids.tolist()}")
             st = runs.get(i)
-            if search.continues and st is not None and f > st[1]:
+            if st is not None and f > st[1] and search.continues:
                 jobs.append((self, i, f, st[0], st[2], s, arch))
             else:
-                jobs.append((self, i, f, self._trial(), 0.0, s, arch))
+                if self.tpos == len(self.trials):
+                    self.trials = self.qrng.integers(search.n_seeds, size=_trial_block()).tolist()
+                    self.tpos = 0
+                self.tpos += 1
+                jobs.append((self, i, f, self.trials[self.tpos - 1], 0.0, s, arch))
         return jobs
 
     def step(self) -> list | None:
@@ -664,8 +665,8 @@ class _Run:
             self.t_bench += time.perf_counter() - tb
         inc = self.inc_row
         ts = time.perf_counter()
-        self.trace._add((i, f, trial, w, cost, start, finish, ts - self.t0, inc,
-                         self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
+        self.add_row((i, f, trial, w, cost, start, finish, ts - self.t0, inc,
+                      self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
         self.strat.tell([s], {m: np.array([values[p]]) for m, p in self.s_items})
         self.t_strat += time.perf_counter() - ts
         heapq.heappush(self.free, w)
@@ -713,7 +714,9 @@ def run(strategy: Callable[..., Strategy], benchmark, budget, seed: int, *, n_wo
     r = _Run(search, seed)
     jobs = r.step()
     while jobs is not None:
-        r.start(jobs, _evaluate(search, jobs))
+        results, seconds = _evaluate(search, jobs)
+        r.t_bench += seconds
+        r.start(jobs, results)
         jobs = r.step()
     return r.close()
 
@@ -726,20 +729,22 @@ def run_many(strategy: Callable[..., Strategy], benchmark, budget, seeds: Iterab
     runs = [_Run(search, s) for s in seeds]
     active = runs
     while active:
-        still, asked, batch = [], [], []
+        asked, batch = [], []
         for r in active:
             jobs = r.step()
             if jobs is not None:
-                still.append(r)
-                asked.append((r, len(jobs)))
+                asked.append((r, jobs))
                 batch += jobs
         if batch:
-            results = _evaluate(search, batch)
+            results, seconds = _evaluate(search, batch)
+            share = seconds / len(batch)
             k = 0
-            for r, n in asked:
-                r.start(batch[k:k + n], results[k:k + n])
+            for r, jobs in asked:
+                n = len(jobs)
+                r.t_bench += share * n
+                r.start(jobs, results[k:k + n])
                 k += n
-        active = still
+        active = [r for r, _ in asked]
     # wall time: each run's strategy and query time plus an equal share of the rest
     total = time.perf_counter() - t0
     rest = max(total - sum(r.t_strat + r.t_bench for r in runs), 0.0) / max(len(runs), 1)
