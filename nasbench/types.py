@@ -73,3 +73,11 @@ class Evaluation:
             raise KeyError(
                 f"metric {metric!r} not in this evaluation; available: {sorted(self.values)}"
             ) from None
+
+
+def _evaluation(values, cost, fidelity, fidelities, cost_unit) -> Evaluation:
+    """``Evaluation(values, cost, fidelity, fidelities, cost_unit)`` without the frozen
+    dataclass's per-field ``object.__setattr__`` (for scalar query paths; same object)."""
+    e = object.__new__(Evaluation)
+    e.__dict__.update(values=values, cost=cost, fidelity=fidelity, fidelities=fidelities, cost_unit=cost_unit)
+    return e

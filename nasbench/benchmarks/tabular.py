@@ -27,7 +27,7 @@ from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, check_trial, 
 from nasbench.io.hdf5 import TableData, TableError, open_table
 from nasbench.space import SearchSpace
 from nasbench.spaces import NB201Space
-from nasbench.types import Architecture, Evaluation
+from nasbench.types import Architecture, Evaluation, _evaluation
 
 __all__ = ["TabularBenchmark", "load_benchmark", "available_benchmarks", "user_data_dir", "search_dirs",
            "table_filename"]
@@ -319,7 +319,7 @@ class TabularBenchmark(Benchmark):
                 c = cost[i, col, f:f + 1].copy() if cost is not None else self._eval_cost[f:f + 1].copy()
         for m, A in static:
             values[m] = A[i:i + 1].copy()
-        return Evaluation(values, c, fidelity, self.fidelities, self.cost_unit)
+        return _evaluation(values, c, fidelity, self.fidelities, self.cost_unit)
 
     def _plan_one(self, metrics, mean: bool, fidelity):
         """What :meth:`_query_one` reads for one (metrics, seed mean?, fidelity) key: the arrays
