@@ -51,6 +51,13 @@ class SearchSpace:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
+    def __getstate__(self) -> dict:
+        """Pickle without the lookup caches (rebuilt on first use)."""
+        state = dict(self.__dict__)
+        state.pop("_ops_to_index", None)
+        state.pop("_arch_of", None)
+        return state
+
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
 
