@@ -146,6 +146,15 @@ def _mean_cost(benchmark, fidelity: int) -> float:
     return _cached(benchmark, ("mean_cost", int(fidelity)), compute)
 
 
+_STATIC_LOOKUP_LIMIT = 1 << 20
+
+
+def _static_list(benchmark, metric: str) -> list:
+    """Static ``metric`` of every architecture as Python floats (cached per benchmark)."""
+    return _cached(benchmark, ("static_list", metric),
+                   lambda: np.asarray(benchmark.table(metric), dtype=np.float64).reshape(-1).tolist())
+
+
 def mean_full_cost(benchmark) -> float:
     """Mean (over the space, seed-mean) cost of one training to the top fidelity, in ``cost_unit``."""
     return _mean_cost(benchmark, benchmark.max_fidelity)
@@ -447,9 +456,10 @@ class _Search:
         self._metric_sets: dict = {}
 
     def metric_set(self, strat: Strategy) -> tuple:
-        """``(q_metrics, s_items, c_items, constraints, oracle)`` for a strategy's metrics and
-        constraints; ``s_items``/``c_items`` pair each strategy metric / constraint with its
-        position in ``q_metrics`` (the order of a trace row's values)."""
+        """``(q_metrics, s_items, c_items, constraints, oracle, q_scalar, static_tail)`` for a
+        strategy's metrics and constraints; ``s_items``/``c_items`` pair each strategy metric /
+        constraint with its position in ``q_metrics`` (the order of a trace row's values);
+        one-architecture queries ask for ``q_scalar`` and append ``static_tail[k][index]``."""
         s_metrics = tuple(strat.metrics)
         constraints = dict(strat.constraints)
         key = (s_metrics, tuple(constraints.items()))
@@ -471,8 +481,17 @@ class _Search:
             bench.check_metrics(extra)
         q = tuple(dict.fromkeys(["val_acc", "test_acc", *s_metrics, *constraints, *extra]))
         pos = {m: k for k, m in enumerate(q)}
+        # one-architecture queries read the trailing static metrics (they depend on neither seed
+        # nor fidelity) from whole-space lists, built once per benchmark, instead of asking for them
+        static = set(bench.static_metrics)
+        n_tail = 0
+        while n_tail < len(q) - 2 and q[len(q) - 1 - n_tail] in static:
+            n_tail += 1
+        tail: tuple = ()
+        if n_tail and self.space.size <= _STATIC_LOOKUP_LIMIT and hasattr(bench, "table"):
+            tail = tuple(_static_list(bench, m) for m in q[len(q) - n_tail:])
         got = (q, tuple((m, pos[m]) for m in s_metrics), tuple((pos[m], cap) for m, cap in constraints.items()),
-               constraints, oracle(bench, constraints))
+               constraints, oracle(bench, constraints), q[:len(q) - len(tail)], tail)
         self._metric_sets[key] = got
         return got
 
@@ -495,12 +514,15 @@ def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
     bench = search.benchmark
     tb = time.perf_counter()
     if len(jobs) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
-        _, _, f, trial, _, _, arch = job = jobs[0]
-        q = job[0].q_metrics
+        r, i, f, trial, _, _, arch = jobs[0]
+        q = r.q_scalar
         ev = bench.query(arch, fidelity=f, trial=trial, metrics=q)
         vals = ev.values  # (1,) arrays
         c = float(ev.cost[0])
-        out = [(tuple([float(vals[m][0]) for m in q]), c if math.isfinite(c) else _mean_cost(bench, f))]
+        v = [float(vals[m][0]) for m in q]
+        for col in r.static_tail:
+            v.append(col[i])
+        out = [(tuple(v), c if math.isfinite(c) else _mean_cost(bench, f))]
         return out, time.perf_counter() - tb
     f0, q0 = jobs[0][2], jobs[0][0].q_metrics
     if all(j[2] == f0 and j[0].q_metrics is q0 for j in jobs):  # the common case: one group
@@ -545,7 +567,8 @@ class _Run:
         self.qrng = np.random.default_rng(s_query)
         self.trials: list[int] = []
         self.tpos = 0
-        self.q_metrics, self.s_items, self.c_items, constraints, the_oracle = search.metric_set(strat)
+        (self.q_metrics, self.s_items, self.c_items, constraints, the_oracle, self.q_scalar,
+         self.static_tail) = search.metric_set(strat)
         self.name = search.name or _strategy_name(search.factory, strat)
         meta = {
             "strategy": self.name, "strategy_class": type(strat).__name__, "hparams": search.hparams,
