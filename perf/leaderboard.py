@@ -47,10 +47,21 @@ STRATEGIES = ("rs", "re", "ls", "reinforce", "sh", "hb", "bohb", "bananas")
 MODEL_BASED = ("bananas",)
 
 
-def _bench(name):
-    from nasbench.catalog import get_benchmark
+_BENCHES: dict = {}
 
-    return get_benchmark(name)
+
+def _bench(name):
+    """The benchmark, opened once per process with its arrays loaded (as a leaderboard job
+    holds it), so that the timings below measure searching, not opening the table."""
+    if name not in _BENCHES:
+        from nasbench.catalog import get_benchmark
+        from nasbench.runner import mean_full_cost, oracle
+
+        b = _BENCHES[name] = get_benchmark(name)
+        b.query(np.arange(b.space.size), fidelity=None, seed=0)
+        mean_full_cost(b)
+        oracle(b)
+    return _BENCHES[name]
 
 
 def _runs(args):
@@ -177,10 +188,7 @@ def _measure(name, args, seeds, budget, mode):
 
 def _warm(name) -> None:
     """Open the benchmark and load its arrays in a worker process (not timed)."""
-    import nasbench.runner  # noqa: F401
-
-    b = _bench(name)
-    b.query(np.arange(b.space.size), fidelity=None, seed=0)
+    _bench(name)
 
 
 def _report(mode, args, results, wall_of, total, base) -> dict:
