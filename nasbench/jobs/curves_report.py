@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["CurvesJob", "run_curves_report"]
+__all__ = ["CurvesJob", "run_curves_report", "leaderboard_gaps"]
 
 
 @dataclass(frozen=True)
@@ -244,6 +244,30 @@ def _figure(rows, out: Path, formats, target: str) -> dict:
         files[f"figure_{fmt}"] = p
     plt.close(fig)
     return files
+
+
+def leaderboard_gaps(lb, pairs) -> list[dict]:
+    """Regret gaps ``with - without`` of strategy pairs in a :class:`~nasbench.leaderboard.Leaderboard`.
+
+    For each pair ``(with, without)``: the gap of mean regret at each checkpoint fraction of the
+    budget and averaged over the leaderboard's (log-spaced) anytime grid, with the standard
+    error of the difference of two independent means (negative = ``with`` is better).
+    """
+    rows = {r["strategy"]: r for r in lb.rows()}
+    out = []
+    for a, b in pairs:
+        g = {"with": a, "without": b}
+        for c in lb.checkpoints:
+            key = f"regret@{c:g}"
+            g[f"gap@{c:g}"] = rows[a][key] - rows[b][key]
+            g[f"gap@{c:g}_se"] = math.hypot(rows[a][key + "_se"], rows[b][key + "_se"])
+        ra, rb = np.asarray(lb.regret[a], dtype=np.float64), np.asarray(lb.regret[b], dtype=np.float64)
+        ma, mb = np.nanmean(ra, 1), np.nanmean(rb, 1)  # per seed: mean regret over the grid
+        g["gap_anytime"] = float(np.nanmean(ma) - np.nanmean(mb))
+        g["gap_anytime_se"] = float(math.hypot(np.nanstd(ma, ddof=1) / math.sqrt(len(ma)),
+                                               np.nanstd(mb, ddof=1) / math.sqrt(len(mb))))
+        out.append(g)
+    return out
 
 
 if __name__ == "__main__":  # pragma: no cover
