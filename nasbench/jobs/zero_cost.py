@@ -177,14 +177,7 @@ def aggregate_tables(tables: dict, bench, cost_s: dict, vote=VOTE_DEFAULT) -> di
         v = np.full(bench.space.size, np.nan)
         v[scored] = rank_aggregate({q: tables[f"zc_{q}"][scored] for q in comps}, ref, name)
         out[f"zc_{name}"] = v
-        costs[name] = _union_cost(comps, cost_s)
-    return {"tables": out, "cost_s": costs}
-
-
-def _union_cost(comps, cost_s) -> float:
-    """Cost of computing several proxies together (shared passes paid once), from alone-costs is
-    not exact; this uses the pass-level means stored by :func:`class_tables` when available."""
-    return float(max(cost_s.get(q, 0.0) for q in comps)) if comps else 0.0
+    return {"tables": out}
 
 
 def union_cost(raw: dict, comps) -> float:
@@ -194,8 +187,6 @@ def union_cost(raw: dict, comps) -> float:
     sec = np.nanmean(raw["seconds"].reshape(-1, raw["seconds"].shape[-1]), axis=0)
     per = dict(zip(raw["passes"], sec))
     need = {"build"} | {p for q in comps for p in PASS_OF[q]}
-    if "flops" in need and "flops" in per:
-        pass
     return float(sum(per.get(p, 0.0) for p in need))
 
 
@@ -207,6 +198,8 @@ def write_companion(out, bench, path=None, vote=VOTE_DEFAULT) -> Path:
     ct = class_tables(out, bench)
     ag = aggregate_tables(ct["tables"], bench, ct["cost_s"], vote)
     raw = ct["raw"]
+    sec = np.nanmean(raw["seconds"].reshape(-1, raw["seconds"].shape[-1]), axis=0)
+    pass_seconds = json.dumps({p: round(float(s), 6) for p, s in zip(raw["passes"], sec) if np.isfinite(s)})
     from nasbench.estimators.zero_cost import AZ_PROXIES, PROXY_DOC
 
     cost = dict(ct["cost_s"])
@@ -223,12 +216,13 @@ def write_companion(out, bench, path=None, vote=VOTE_DEFAULT) -> Path:
         f.attrs["proxies"] = json.dumps(raw["proxies"])
         f.attrs["seeds"] = json.dumps(ct["seeds"])
         f.attrs["n_classes_scored"] = ct["n_classes_scored"]
-        f.attrs["torch"] = torch.__version__
+        f.attrs["torch"] = str(torch.__version__)
         f.attrs["data"] = man["data"]
         f.attrs["batch_size"] = man["batch_size"]
         f.attrs["preset"] = man["preset"]
         f.attrs["time_basis"] = "CPU seconds (time.process_time), one torch thread, " + platform.processor()
         f.attrs["vote"] = json.dumps(list(vote))
+        f.attrs["pass_seconds"] = pass_seconds
         f.attrs["created"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         f.attrs["note"] = ("zc_<proxy>: seed mean over the initialisation seeds of the proxy of the class "
                            "representative's network (every row of a class builds the same network); NaN = not "
@@ -238,11 +232,11 @@ def write_companion(out, bench, path=None, vote=VOTE_DEFAULT) -> Path:
         g = f.create_group("static")
         for name, v in list(ct["tables"].items()) + list(ag["tables"].items()):
             q = name[3:]
-            ds = g.create_dataset(name, data=v.astype(np.float32), compression="gzip", shuffle=True)
+            ds = g.create_dataset(name, data=v.astype(np.float64), compression="gzip", shuffle=True)  # float64: jacov ~ -2.5e6 needs the digits
             ds.attrs["higher_is_better"] = True
             ds.attrs["unit"] = "score"
             ds.attrs["seconds_per_arch"] = float(cost.get(q, np.nan))
-            ds.attrs["charged_cost_s"] = float(cost.get(q, np.nan))
+            ds.attrs["pass_seconds"] = pass_seconds
             doc = PROXY_DOC.get(q)
             ds.attrs["description"] = (f"zero-cost proxy {q}: " + "; ".join(doc)) if doc else f"rank aggregation {q}"
         f.flush()
