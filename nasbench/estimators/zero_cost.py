@@ -144,7 +144,7 @@ def make_batch(preset: str, seed: int, batch_size: int, n_batches: int = 2, data
     """
     from nasbench.train.models import PRESETS
 
-    cfg = PRESETS[preset]
+    cfg = preset if not isinstance(preset, str) else PRESETS[preset]
     rng = np.random.default_rng([int(seed), 7919])
     n = int(batch_size) * int(n_batches)
     if data is None and preset == "nb201-mnist1d":

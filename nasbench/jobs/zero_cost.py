@@ -44,7 +44,7 @@ def _plan(bench, order_seed: int = 0) -> np.ndarray:
 
 def score_space(out, benchmark: str = "nb201-mnist1d", seeds: Sequence[int] = (0,), proxies=None,
                 batch_size: int = 64, limit: int | None = None, progress: bool = True, order_seed: int = 0,
-                threads: int = 1) -> Path:
+                threads: int = 1, preset: str | None = None) -> Path:
     """Score every class representative (or the first ``limit`` of the plan) of ``benchmark``.
 
     Returns ``out``.  Resumable: call again with the same arguments.
@@ -52,19 +52,21 @@ def score_space(out, benchmark: str = "nb201-mnist1d", seeds: Sequence[int] = (0
     import torch
 
     from nasbench import load_benchmark
-    from nasbench.estimators.zero_cost import PROXIES, compute_proxies, make_batch
+    from nasbench.estimators.zero_cost import DATA_INDEPENDENT, PROXIES, compute_proxies, make_batch
     from nasbench.train.data import load_task
 
     torch.set_num_threads(int(threads))
     proxies = tuple(PROXIES if proxies is None else proxies)
     bench = load_benchmark(benchmark)
-    preset = bench.attrs.get("preset") or "nb201-" + str(bench.attrs["task"])
-    preset = str(preset[0] if isinstance(preset, (list, tuple)) else preset)
+    if preset is None:
+        preset = bench.attrs.get("preset") or "nb201-" + str(bench.attrs["task"])
+        preset = str(preset[0] if isinstance(preset, (list, tuple)) else preset)
     plan = _plan(bench, order_seed)
     if limit is not None:
         plan = plan[:int(limit)]
     flops = bench.table("flops") if "flops" in bench.static_metrics else None
-    task = load_task("mnist1d") if preset == "nb201-mnist1d" else None
+    needs_data = any(q not in DATA_INDEPENDENT for q in proxies)
+    task = load_task("mnist1d") if preset == "nb201-mnist1d" and needs_data else None
     out = Path(out)
     for seed in seeds:
         d = out / f"seed-{int(seed)}"
@@ -72,7 +74,7 @@ def score_space(out, benchmark: str = "nb201-mnist1d", seeds: Sequence[int] = (0
                     "proxies": list(proxies), "passes": list(PASSES), "batch_size": int(batch_size),
                     "n_batches": 2, "order_seed": int(order_seed), "torch": torch.__version__,
                     "data": (f"mnist1d train split sha256 {task.meta['sha256']}" if task is not None
-                             else "surrogate N(0,1) input, uniform labels"),
+                             else "surrogate N(0,1) input, uniform labels" if needs_data else "none"),
                     "time_basis": "process_time", "threads": int(threads),
                     "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
         write_manifest(d, manifest)
@@ -80,7 +82,7 @@ def score_space(out, benchmark: str = "nb201-mnist1d", seeds: Sequence[int] = (0
         todo = [int(i) for i in plan if int(i) not in done]
         if not todo:
             continue
-        batches = make_batch(preset, int(seed), batch_size, 2, task=task)
+        batches = make_batch(preset, int(seed), batch_size, 2, task=task) if needs_data else None
         space = bench.space
         bar = None
         if progress:
@@ -129,6 +131,16 @@ def read_scores(out) -> dict:
             "n_per_seed": [len(r) for r in recs]}
 
 
+def _pass_means(raw: dict) -> np.ndarray:
+    """Mean CPU seconds of each pass over every scored (architecture, seed); NaN = never run."""
+    import warnings
+
+    T = raw["seconds"].reshape(-1, raw["seconds"].shape[-1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmean(T, axis=0)
+
+
 def _seed_mean(S: np.ndarray) -> np.ndarray:
     """Mean over seeds (axis 1) where -inf (a degenerate network) stays -inf."""
     with np.errstate(invalid="ignore"):
@@ -153,7 +165,7 @@ def class_tables(out, bench) -> dict:
         ok = rowpos >= 0
         v[ok] = mean[rowpos[ok], j]
         tables[f"zc_{q}"] = v
-    sec = np.nanmean(r["seconds"].reshape(-1, r["seconds"].shape[-1]), axis=0)
+    sec = _pass_means(r)
     cost = proxy_cost({p: float(s) for p, s in zip(r["passes"], sec) if np.isfinite(s)})
     cost = {q: c for q, c in cost.items() if q in r["proxies"]}
     return {"tables": tables, "cost_s": cost, "n_classes_scored": int(len(r["index"])), "seeds": r["seeds"],
@@ -184,7 +196,7 @@ def union_cost(raw: dict, comps) -> float:
     """Mean CPU seconds per architecture of computing ``comps`` together (passes shared)."""
     from nasbench.estimators.zero_cost import PASS_OF
 
-    sec = np.nanmean(raw["seconds"].reshape(-1, raw["seconds"].shape[-1]), axis=0)
+    sec = _pass_means(raw)
     per = dict(zip(raw["passes"], sec))
     need = {"build"} | {p for q in comps for p in PASS_OF[q]}
     return float(sum(per.get(p, 0.0) for p in need))
@@ -198,7 +210,7 @@ def write_companion(out, bench, path=None, vote=VOTE_DEFAULT) -> Path:
     ct = class_tables(out, bench)
     ag = aggregate_tables(ct["tables"], bench, ct["cost_s"], vote)
     raw = ct["raw"]
-    sec = np.nanmean(raw["seconds"].reshape(-1, raw["seconds"].shape[-1]), axis=0)
+    sec = _pass_means(raw)
     pass_seconds = json.dumps({p: round(float(s), 6) for p, s in zip(raw["passes"], sec) if np.isfinite(s)})
     from nasbench.estimators.zero_cost import AZ_PROXIES, PROXY_DOC
 
