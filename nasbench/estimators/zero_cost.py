@@ -180,6 +180,10 @@ def _weighted(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return out
 
 
+def _dev(model: nn.Module) -> torch.device:
+    return next(model.parameters()).device
+
+
 def _pre_gap(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return model.lastact(model.cells(model.stem(x)))
 
@@ -298,7 +302,7 @@ def _pass_synflow(model, out):
         for p in net.parameters():
             p.abs_()
     shape = (1, *net.cfg.input_shape)
-    x = torch.ones(shape, dtype=torch.float64)
+    x = torch.ones(shape, dtype=torch.float64, device=_dev(net))
     net.zero_grad(set_to_none=True)
     torch.sum(net(x)).backward()
     tot = 0.0
@@ -314,7 +318,7 @@ def _pass_jac(model, batches, want, out):
     model.zero_grad(set_to_none=True)
     logits = _logits(model, x)
     logits.backward(torch.ones_like(logits))
-    J = x.grad.detach().reshape(len(x), -1).double().numpy()
+    J = x.grad.detach().reshape(len(x), -1).double().cpu().numpy()
     model.zero_grad(set_to_none=True)
     if "jacov" in want:
         try:
@@ -323,7 +327,7 @@ def _pass_jac(model, batches, want, out):
             out["jacov"] = float("nan")
     if "epe_nas" in want:
         k = 1e-5
-        labels = y.numpy()
+        labels = y.cpu().numpy()
         s = {}
         with np.errstate(invalid="ignore", divide="ignore"):
             for c in np.unique(labels):
@@ -363,14 +367,14 @@ def _pass_feat(model, batches, want, out):
     for h in handles:
         h.remove()
     if "nwot" in want:
-        K = torch.zeros(B, B, dtype=torch.float64)
+        K = torch.zeros(B, B, dtype=torch.float64, device=x.device)
         for c in codes:
             cf = c.double()
             K += cf @ cf.T + (1 - cf) @ (1 - cf).T
         out["nwot"] = float(torch.linalg.slogdet(K)[1])
     if "swap" in want:
         if codes:
-            A = torch.cat(codes, dim=1).T.numpy()  # (neurons, examples) bool
+            A = torch.cat(codes, dim=1).T.cpu().numpy()  # (neurons, examples) bool
             packed = np.packbits(A, axis=1)
             out["swap"] = float(len(np.unique(packed, axis=0)))
         else:
@@ -416,8 +420,8 @@ def _pass_zen(model, seed, batch_size, out):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed) * 1000003 + 17)
         _gaussian_init(net)
-        x = torch.randn(shape)
-        e = torch.randn(shape)
+        x = torch.randn(shape).to(_dev(net))
+        e = torch.randn(shape).to(_dev(net))
     with torch.no_grad():
         o1 = _pre_gap(net, x)
         o2 = _pre_gap(net, x + 0.01 * e)
@@ -436,7 +440,7 @@ def _pass_az(model, seed, batch_size, want, out):
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(int(seed) * 1000003 + 23)
         _kaiming_fanin_init(net)
-    x = torch.randn(shape, generator=gen)
+    x = torch.randn(shape, generator=gen).to(_dev(net))  # drawn on the CPU: same input on any device
     feats = _cell_features(net, x)
     ent = []
     for f in feats:
@@ -454,7 +458,7 @@ def _pass_az(model, seed, batch_size, want, out):
         scores = []
         for i in reversed(range(1, len(feats))):
             f_out, f_in = feats[i], feats[i - 1]
-            g_out = (torch.bernoulli(torch.full_like(f_out, 0.5), generator=gen) - 0.5) * 2
+            g_out = ((torch.bernoulli(torch.full(f_out.shape, 0.5), generator=gen) - 0.5) * 2).to(f_out.device)
             if not f_out.requires_grad:
                 scores.append(-np.inf)
                 continue
@@ -476,13 +480,15 @@ def _pass_az(model, seed, batch_size, want, out):
 
 # ----------------------------------------------------------------------------- one architecture
 def compute_proxies(arch, preset: str, proxies: Sequence[str], seed: int = 0, batches=None,
-                    batch_size: int = 64, flops: float | None = None) -> tuple[dict, dict]:
+                    batch_size: int = 64, flops: float | None = None, device: str = "cpu") -> tuple[dict, dict]:
     """Score one architecture.
 
     Returns ``(scores, seconds)``: ``scores`` proxy -> float (higher = better),
-    ``seconds`` pass name -> CPU seconds (``time.process_time``; wall seconds on CUDA is not
-    supported here: this runs on the CPU).  ``batches``: from :func:`make_batch` (needed for
-    data-dependent proxies).  ``flops``: a known MAC count (skips counting).
+    ``seconds`` pass name -> CPU seconds (``time.process_time``) on the CPU, wall seconds after
+    ``torch.cuda.synchronize`` on CUDA.  ``batches``: from :func:`make_batch` (needed for
+    data-dependent proxies).  ``flops``: a known MAC count (skips counting).  Random inputs and
+    re-initialisations are drawn on the CPU, so scores agree across devices up to float
+    round-off.
     """
     from nasbench.train.models import build_model
 
@@ -493,27 +499,36 @@ def compute_proxies(arch, preset: str, proxies: Sequence[str], seed: int = 0, ba
     passes = set(p for q in want for p in PASS_OF[q])
     sec: dict[str, float] = {}
     out: dict[str, float] = {}
-    t = time.process_time()
-    model = build_model(arch, preset, seeds=[int(seed)]).train()
-    sec["build"] = time.process_time() - t
+    dev = torch.device(device)
+    if dev.type == "cuda":
+        def clock():
+            torch.cuda.synchronize(dev)
+            return time.perf_counter()
+    else:
+        clock = time.process_time
+    t = clock()
+    model = build_model(arch, preset, seeds=[int(seed)]).train().to(dev)
+    if batches is not None:
+        batches = [(x.to(dev), y.to(dev)) for x, y in batches]
+    sec["build"] = clock() - t
     if passes & {"grad", "grad2", "grasp", "jac", "feat"} and batches is None:
         raise ValueError("data-dependent proxies need batches= (see make_batch)")
 
     def timed(name, fn, *a):
-        t0 = time.process_time()
+        t0 = clock()
         fn(*a)
-        sec[name] = time.process_time() - t0
+        sec[name] = clock() - t0
 
     if "static" in passes:
-        t0 = time.process_time()
+        t0 = clock()
         layers = _weighted(model)
         if "l2_norm" in want:
             out["l2_norm"] = float(sum(m.weight.detach().norm() for _, m in layers))
         if "params" in want:
             out["params"] = sum(p.numel() for p in model.parameters() if p.requires_grad) / 1e6
-        sec["static"] = time.process_time() - t0
+        sec["static"] = clock() - t0
     if "flops" in passes:
-        t0 = time.process_time()
+        t0 = clock()
         if flops is None:
             from nasbench.train.profile import count_flops
 
@@ -522,7 +537,7 @@ def compute_proxies(arch, preset: str, proxies: Sequence[str], seed: int = 0, ba
             out["flops"] = float(flops)
         if "az_complexity" in want:
             out["az_complexity"] = float(flops)
-        sec["flops"] = time.process_time() - t0
+        sec["flops"] = clock() - t0
     if "grad" in passes:
         timed("grad", _pass_grad, model, batches, want, out)
         if "_grad2_s" in out:
