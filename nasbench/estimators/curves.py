@@ -54,35 +54,10 @@ from typing import Callable
 
 import numpy as np
 
-try:  # the shared contract (branch ``zc``); a minimal stand-in until it is merged
-    from nasbench.estimators.base import PerformanceEstimator, as_indices
-except ImportError:  # pragma: no cover - removed once nasbench/estimators/base.py is in
-    class PerformanceEstimator:  # type: ignore[no-redef]
-        name = "estimator"
-
-        def _reset_cost(self) -> None:
-            self.cost_ = {"total_s": 0.0, "setup_s": 0.0, "per_arch_s": float("nan"), "n_archs": 0,
-                          "basis": "cpu"}
-
-        def fit(self, *args, **kw):
-            if not hasattr(self, "cost_"):
-                self._reset_cost()
-            return self
-
-    def as_indices(archs, space=None) -> np.ndarray:  # type: ignore[no-redef]
-        if isinstance(archs, np.ndarray) and archs.dtype.kind in "iu":
-            return archs.astype(np.int64).reshape(-1)
-        archs = list(archs)
-        if archs and all(isinstance(a, (int, np.integer)) for a in archs):
-            return np.asarray(archs, dtype=np.int64)
-        if space is None:
-            from nasbench.spaces.nb201 import NB201Space
-
-            space = NB201Space()
-        return np.asarray([space.index(a) for a in archs], dtype=np.int64)
+from nasbench.estimators.base import PerformanceEstimator, as_indices
 
 __all__ = ["FAMILIES", "Family", "fit_family", "fit_curves", "extrapolate", "CurveExtrapolation",
-           "TrainingSpeed", "AccuracyAtK", "prob_above"]
+           "TrainingSpeed", "AccuracyAtK", "prob_above", "make_estimator"]
 
 
 # ------------------------------------------------------------------ families
@@ -472,3 +447,15 @@ class CurveExtrapolation(_CurveEstimator):
 
     def estimate(self, archs) -> np.ndarray:
         return self.predict(archs)["mean"]
+
+
+def make_estimator(name: str, benchmark, *, trial: int = 0) -> PerformanceEstimator:
+    """``"lce@k"``, ``"sotl@k"`` or ``"acc@k"`` -> the estimator reading run ``trial`` of ``benchmark``
+    (the names :mod:`nasbench.jobs.validate_estimators` resolves)."""
+    import re
+
+    m = re.fullmatch(r"(lce|sotl|acc)@(\d+)", name)
+    if not m:
+        raise KeyError(f"unknown curve estimator {name!r}; use lce@k, sotl@k or acc@k")
+    cls = {"lce": CurveExtrapolation, "sotl": TrainingSpeed, "acc": AccuracyAtK}[m.group(1)]
+    return cls(benchmark, int(m.group(2)), trial=trial)

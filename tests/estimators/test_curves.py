@@ -77,3 +77,13 @@ def test_estimator_arguments(bench):
         AccuracyAtK(bench, 99)
     with pytest.raises(ValueError, match="k >= 2"):
         CurveExtrapolation(bench, 1)
+
+
+def test_make_estimator(bench):
+    from nasbench.estimators.curves import make_estimator
+
+    assert isinstance(make_estimator("lce@3", bench), CurveExtrapolation)
+    assert isinstance(make_estimator("sotl@2", bench), TrainingSpeed)
+    assert make_estimator("acc@4", bench, trial=1).trial == 1
+    with pytest.raises(KeyError, match="lce@k"):
+        make_estimator("foo@3", bench)
