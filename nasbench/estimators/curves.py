@@ -44,7 +44,7 @@ Ensemble and uncertainty
     normalised to sum 1.  The predictive standard deviation combines the weighted spread of
     the families' predictions at the last epoch with the ensemble's residual scale on the
     observed epochs (plus a floor); it is a heuristic, not a posterior: its calibration is
-    measured by ``perf/lce_report.py``.
+    measured by :mod:`nasbench.jobs.curves_report` (``fit_quality.md``).
 """
 from __future__ import annotations
 
