@@ -16,8 +16,8 @@ from typing import Callable
 
 import numpy as np
 
-from nasbench.strategies import (BOHB, NSGA2, Bananas, ConstrainedEvolution, Hyperband, LocalSearch,
-                                 RandomSearch, RegularizedEvolution, Reinforce, SuccessiveHalving)
+from nasbench.strategies import (BOHB, NSGA2, Bananas, ConstrainedEvolution, EarlyStoppingRandomSearch, Hyperband,
+                                 LocalSearch, RandomSearch, RegularizedEvolution, Reinforce, SuccessiveHalving)
 
 __all__ = ["STRATEGIES", "BENCHMARKS", "StrategyEntry", "strategy_factory", "get_benchmark",
            "DEFAULT_STRATEGIES", "cost_metric"]
@@ -80,6 +80,12 @@ STRATEGIES: dict[str, StrategyEntry] = _Names("strategy", {
                              _fixed(Bananas), "model-based"),
     "sh": StrategyEntry("successive halving (eta 3)", _fixed(SuccessiveHalving), "multi-fidelity"),
     "hb": StrategyEntry("Hyperband (eta 3)", _fixed(Hyperband), "multi-fidelity"),
+    "sh-sotl": StrategyEntry("successive halving (eta 3), rungs ranked by training speed (SoTL)",
+                             _fixed(functools.partial(SuccessiveHalving, rung_metric="sotl")), "multi-fidelity"),
+    "hb-sotl": StrategyEntry("Hyperband (eta 3), rungs ranked by training speed (SoTL)",
+                             _fixed(functools.partial(Hyperband, rung_metric="sotl")), "multi-fidelity"),
+    "rs-es": StrategyEntry("random search with learning-curve early stopping (3 epochs, continue if "
+                           "P(final > incumbent) >= 0.05)", _fixed(EarlyStoppingRandomSearch), "multi-fidelity"),
     "bohb": StrategyEntry("BOHB: Hyperband with a categorical TPE/KDE model", _fixed(BOHB), "multi-fidelity"),
     "nsga2": StrategyEntry("NSGA-II (steady state): validation accuracy vs params (or latency)", _nsga2,
                            "multi-objective"),

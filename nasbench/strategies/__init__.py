@@ -5,6 +5,7 @@ driven by :func:`nasbench.runner.run` (pass the class, or a ``functools.partial`
 hyper-parameters, as the strategy factory).
 """
 from nasbench.strategies.bananas import Bananas, default_predictor
+from nasbench.strategies.early_stopping import EarlyStoppingRandomSearch
 from nasbench.strategies.base import Strategy, Suggestion, higher_is_better
 from nasbench.strategies.evolution import RegularizedEvolution
 from nasbench.strategies.local_search import LocalSearch
@@ -17,6 +18,6 @@ from nasbench.strategies.reinforce import Reinforce
 __all__ = [
     "Strategy", "Suggestion", "higher_is_better",
     "RandomSearch", "RegularizedEvolution", "LocalSearch", "Reinforce", "Bananas", "default_predictor",
-    "SuccessiveHalving", "Hyperband", "BOHB", "rung_fidelities",
+    "SuccessiveHalving", "Hyperband", "BOHB", "rung_fidelities", "EarlyStoppingRandomSearch",
     "NSGA2", "ConstrainedEvolution", "pareto_mask", "non_dominated_sort", "crowding_distance", "hypervolume_2d",
 ]

@@ -16,6 +16,17 @@ continues (the difference is paid), on ``schedule_length`` tables it is a new ru
 Brackets are synchronous; when every open bracket waits for results and a worker is free, a new
 bracket is opened (as BOHB's parallel scheme does), so several workers stay busy.
 
+Rung signal (``rung_metric``)
+    By default promotions rank the objective at the rung (``val_acc`` at epoch ``r``).
+    ``rung_metric="sotl"`` ranks by training speed instead (Ru et al. 2021): minus the sum of
+    ``train_loss`` over epochs ``1..r``.  A strategy is told values at the fidelity it asked
+    for only, so to see every epoch's loss it asks an architecture epoch by epoch up to a rung
+    whose result decides a promotion (each step continues the same training run on
+    ``epoch_of_schedule`` tables, where the runner charges only the difference, so the cost
+    equals one run to the rung; the trace has one row per epoch).  The top rung is asked
+    directly.  On ``schedule_length`` tables every query is a new run, so ``"sotl"`` is
+    refused there.
+
 * :class:`SuccessiveHalving` (Jamieson & Talwalkar 2016): always the most aggressive bracket.
 * :class:`Hyperband` (Li et al. 2018): cycles brackets ``s = s_max .. 0``.
 * :class:`BOHB` (Falkner et al. 2018): Hyperband whose new architectures come from a TPE-style
@@ -101,16 +112,25 @@ class SuccessiveHalving(Strategy):
     n_configs : int or None
         Architectures per bracket (default ``eta ** (n_rungs - 1)``, rounded up).
     objective : str
+    rung_metric : None or "sotl"
+        What ranks a rung for promotion: ``None`` the objective at the rung; ``"sotl"`` minus
+        the sum of ``train_loss`` over epochs ``1..rung`` (see the module docstring).
     """
 
     name = "sh"
     multi_fidelity = True
 
     def __init__(self, space, seed, *, eta: float = 3, min_fidelity: int | None = None,
-                 n_configs: int | None = None, objective: str = "val_acc"):
+                 n_configs: int | None = None, objective: str = "val_acc", rung_metric: str | None = None):
         super().__init__(space, seed, objective=objective)
         if eta <= 1:
             raise ValueError(f"eta must be > 1, got {eta}")
+        if rung_metric not in (None, "sotl"):
+            raise ValueError(f"rung_metric must be None or 'sotl', got {rung_metric!r}")
+        self.rung_metric = rung_metric
+        self._sotl: dict[int, float] = {}      # sum of train_loss over the epochs told, per arch
+        self._reached: dict[int, int] = {}     # last epoch told, per arch
+        self._steps: list[tuple[int, _Bracket]] = []  # (arch, bracket) whose next epoch is due
         if n_configs is not None and n_configs < 1:
             raise ValueError(f"n_configs must be >= 1, got {n_configs}")
         self.eta = eta
@@ -121,9 +141,25 @@ class SuccessiveHalving(Strategy):
         self._owner: dict[tuple[int, int], _Bracket] = {}
         self._n_brackets = 0
 
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        return (self.objective, "train_loss") if self.rung_metric == "sotl" else (self.objective,)
+
     def setup(self, fidelities, fidelity_kind: str = "epoch_of_schedule") -> None:
         super().setup(fidelities, fidelity_kind)
+        if self.rung_metric == "sotl" and fidelity_kind != "epoch_of_schedule":
+            raise ValueError(f"{self.name}: rung_metric='sotl' needs per-epoch curves (epoch_of_schedule), "
+                             f"got {fidelity_kind!r}")
         self.rungs_ = rung_fidelities(self.fidelities_, self.eta, self.min_fidelity)
+
+    def _fidelity_for(self, i: int, b: _Bracket) -> int:
+        """Fidelity to ask ``i`` at now: the rung's, or (SoTL) the next epoch towards it."""
+        f = b.fidelity
+        if self.rung_metric != "sotl" or b.rung + 1 >= len(b.rungs):
+            return f
+        reached = self._reached.get(i, 0)
+        nxt = self.fidelities_[self.fidelities_ > reached]
+        return int(min(int(nxt[0]), f)) if len(nxt) else f
 
     # ---------------------------------------------------------- brackets
     @property
@@ -152,6 +188,11 @@ class SuccessiveHalving(Strategy):
         if self.rungs_ is None:
             raise RuntimeError(f"{self.name}: call setup(fidelities, fidelity_kind) before ask (the runner does)")
         out: list[Suggestion] = []
+        while self._steps and len(out) < n:  # SoTL: continue runs epoch by epoch first
+            i, b = self._steps.pop(0)
+            f = self._fidelity_for(i, b)
+            self._owner[(i, f)] = b
+            out.append(Suggestion(self._arch(i), f))
         while len(out) < n:
             b = next((b for b in self._brackets if b.has_work()), None)
             if b is None:
@@ -168,15 +209,27 @@ class SuccessiveHalving(Strategy):
                 b.to_sample -= 1
                 self._asked.add(i)
             b.pending.add(i)
-            self._owner[(i, b.fidelity)] = b
-            out.append(Suggestion(self._arch(i), b.fidelity))
+            f = self._fidelity_for(i, b)
+            self._owner[(i, f)] = b
+            out.append(Suggestion(self._arch(i), f))
         return out
 
     def tell(self, suggestions, values) -> None:
         idx, fid = self._check_tell(suggestions, values)
-        for i, f, s in zip(idx, fid, self._score_list(values)):
-            self._observe(i, f, s)
+        scores = self._score_list(values)
+        losses = (np.asarray(values["train_loss"], dtype=np.float64).tolist() if self.rung_metric == "sotl"
+                  else [math.nan] * len(idx))
+        for i, f, s, loss in zip(idx, fid, scores, losses):
             b = self._owner.pop((i, f), None)
+            if self.rung_metric == "sotl" and f is not None:
+                self._sotl[i] = self._sotl.get(i, 0.0) + (loss if math.isfinite(loss) else math.inf)
+                self._reached[i] = int(f)
+                if b is not None and b.rung + 1 < len(b.rungs):
+                    if f < b.fidelity:  # not at the rung yet: ask the next epoch
+                        self._steps.append((i, b))
+                        continue
+                    s = -self._sotl[i]
+            self._observe(i, f, s)
             if b is None:
                 continue  # not one of ours (or told twice): only observed
             b.pending.discard(i)
@@ -209,8 +262,9 @@ class Hyperband(SuccessiveHalving):
     name = "hb"
 
     def __init__(self, space, seed, *, eta: float = 3, min_fidelity: int | None = None,
-                 objective: str = "val_acc"):
-        super().__init__(space, seed, eta=eta, min_fidelity=min_fidelity, objective=objective)
+                 objective: str = "val_acc", rung_metric: str | None = None):
+        super().__init__(space, seed, eta=eta, min_fidelity=min_fidelity, objective=objective,
+                         rung_metric=rung_metric)
 
     def _bracket_s(self, k: int) -> int:
         return self.s_max - (k % (self.s_max + 1))
