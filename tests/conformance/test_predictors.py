@@ -144,3 +144,14 @@ def test_supports_std_sees_through_pipelines():
     assert supports_std(RandomForestPredictor())
     assert not supports_std(Ridge())
     assert supports_std(make_pipeline(OneHot(), RandomForestPredictor()))
+
+
+def test_gin_state_dict_round_trip(tmp_path):
+    _skip_missing("gin")
+    from nasbench.predictors import GINPredictor
+
+    X, y = _data(60)
+    p = GINPredictor(n_members=2, hidden=8, epochs=5).fit(X, y)
+    p.save_model(tmp_path / "gin.pt")
+    q = GINPredictor(n_members=2, hidden=8, epochs=5).load_model(tmp_path / "gin.pt")
+    np.testing.assert_allclose(q.predict(X), p.predict(X), rtol=1e-5, atol=1e-6)
