@@ -64,7 +64,7 @@ STRATEGIES: dict[str, StrategyEntry] = {
     "ls-first": StrategyEntry("local search, first improvement, random restarts",
                               _fixed(functools.partial(LocalSearch, variant="first"))),
     "reinforce": StrategyEntry("REINFORCE, categorical policy per edge, EMA baseline", _fixed(Reinforce)),
-    "bananas": StrategyEntry("BANANAS: bootstrap ensemble of gradient-boosted trees on the path encoding, ITS",
+    "bananas": StrategyEntry("BANANAS: bootstrap ensemble of 3 boosted-tree models on the path encoding, ITS",
                              _fixed(Bananas), "model-based"),
     "sh": StrategyEntry("successive halving (eta 3)", _fixed(SuccessiveHalving), "multi-fidelity"),
     "hb": StrategyEntry("Hyperband (eta 3)", _fixed(Hyperband), "multi-fidelity"),
@@ -150,8 +150,9 @@ PREDICTORS: dict[str, PredictorEntry] = {
                           input="graph", heavy=True),
     "curve": PredictorEntry("LcSVR: one-hot + first k epochs of the curve -> final value (SVR)",
                             _pred("CurvePredictor"), input="curve"),
-    "bagged-gbr": PredictorEntry("bootstrap ensemble of 3 gradient-boosting models (BANANAS' old surrogate)",
-                                 _pred("BaggedPredictor")),
+    "bagged-gbr": PredictorEntry("bootstrap ensemble of 3 scikit-learn gradient-boosting models", _pred("BaggedPredictor")),
+    "boost3": PredictorEntry("bootstrap ensemble of 3 boosted-tree models on 0/1 features (numpy; BANANAS' surrogate)",
+                             _pred("BinaryBoostingEnsemble")),
 }
 
 

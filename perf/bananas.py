@@ -32,9 +32,7 @@ def configs():
     return {
         "old": lambda: GradientBoostingRegressor(n_estimators=50, max_depth=3, learning_rate=0.1, subsample=1.0),
         "new": default_predictor,
-        "gp": lambda: GPPredictor(),
-        "gp2": lambda: GPPredictor(length_scale=2.0, noise_level=0.05, optimize=False),
-        "gp4": lambda: GPPredictor(length_scale=4.0, noise_level=0.05, optimize=False),
+        "gp": lambda: GPPredictor(length_scale=4.0, noise_level=0.05, optimize=False),
         "rf": lambda: RandomForestPredictor(n_estimators=30),
     }
 

@@ -65,7 +65,8 @@ class EvaluateConfig:
     test_size : int or None
         Cap on the test rows per trial (a random subset; ``None``: all held-out rows).
     curve_epochs : int
-        ``k`` for the curve predictor (epochs of the curve it sees).
+        ``k`` for the curve predictor: the first ``k`` fidelities of the curve it sees (at most
+        all but the last; on imported NB201 tables the 12-epoch run).
     resolution : float or None
         Sparse-Kendall rounding step in the target's unit (``None``: 0.1 for accuracies,
         else the target's standard deviation / 20, rounded to one digit).
@@ -158,8 +159,13 @@ def _features(bench, kind: str, extra: tuple[str, ...], curve: np.ndarray | None
     if kind == "curve":
         if curve is None:
             raise ValueError("the curve predictor needs a per-epoch target metric with several fidelities")
-        parts.append(curve[:, :k])
+        parts.append(curve[:, :_curve_k(curve, k)])
     return np.concatenate(parts, axis=1).astype(np.float64)
+
+
+def _curve_k(curve: np.ndarray, k: int) -> int:
+    """Epochs the curve predictor sees: ``k``, but never the final fidelity (the target)."""
+    return max(1, min(int(k), curve.shape[1] - 1))
 
 
 def _key(r) -> tuple:
@@ -201,11 +207,12 @@ def evaluate_predictors(cfg: EvaluateConfig) -> dict:
             if K < 2 or getattr(bench, "seeds_are_means", False):
                 raise ValueError(f"{bench.name} has no separate seeds: signal='single' needs them")
             pick = as_generator(np.random.SeedSequence([cfg.seed, 7])).integers(0, K, n)
-            train_y = np.asarray(bench.query(idx_all, fidelity=f, trial=pick, metrics=[cfg.metric]).values[cfg.metric],
-                                 dtype=np.float64)
+            per = np.stack([np.asarray(bench.query(idx_all, fidelity=None, trial=k, metrics=[cfg.metric])
+                                       .values[cfg.metric], dtype=np.float64) for k in range(K)])  # (K, n, n_fid)
+            one = per[pick, idx_all]  # the curve of one recorded seed per architecture
+            train_y = one[:, list(bench.fidelities).index(f)] if one.ndim == 2 else one
             if curve is not None:
-                curve = np.asarray(bench.query(idx_all, fidelity=None, trial=pick, metrics=[cfg.metric])
-                                   .values[cfg.metric], dtype=np.float64)
+                curve = one
     cls = getattr(bench, "arch_class", None)
     classes = np.asarray(cls, dtype=np.int64) if cls is not None else np.asarray(space.class_index("function"))
     eligible = np.isfinite(truth) & np.isfinite(train_y)
@@ -268,6 +275,8 @@ def evaluate_predictors(cfg: EvaluateConfig) -> dict:
             X = feats[fkey]
             model = entry.build(random_state=int(np.random.SeedSequence([cfg.seed, size, trial, 1]).generate_state(1)[0]
                                                  % (2**31 - 1)))
+            if entry.input == "curve":
+                model.set_params(curve_columns=_curve_k(curve, cfg.curve_epochs))
             t0 = time.perf_counter()
             model.fit(X[tr], train_y[tr])
             fit_s = time.perf_counter() - t0

@@ -18,6 +18,7 @@ name                       model                                                
 :class:`GINPredictor`      graph isomorphism network on the cell, ensemble      ``[train]`` (torch)
 :class:`CurvePredictor`    LcSVR: features + first k epochs -> final value      scikit-learn
 :class:`BaggedPredictor`   bootstrap ensemble of any predictor; std over members  scikit-learn
+:class:`BinaryBoostingEnsemble`  bootstrap ensemble of boosted trees on 0/1 features  numpy
 =========================  ===================================================  ============
 
 The classes are resolved lazily (scikit-learn imports pandas; ``import nasbench.predictors``
@@ -26,11 +27,11 @@ stays numpy-only).
 from __future__ import annotations
 
 __all__ = ["XGBoostPredictor", "RandomForestPredictor", "GPPredictor", "MLPEnsemble", "GINPredictor",
-           "CurvePredictor", "BaggedPredictor", "supports_std"]
+           "CurvePredictor", "BaggedPredictor", "BinaryBoostingEnsemble", "supports_std"]
 
 _WHERE = {"XGBoostPredictor": "_models", "RandomForestPredictor": "_models", "GPPredictor": "_models",
           "MLPEnsemble": "_models", "CurvePredictor": "_models", "BaggedPredictor": "_models",
-          "supports_std": "_models", "GINPredictor": "_gin"}
+          "BinaryBoostingEnsemble": "_models", "supports_std": "_models", "GINPredictor": "_gin"}
 
 
 def __getattr__(name):

@@ -10,7 +10,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 __all__ = ["XGBoostPredictor", "RandomForestPredictor", "GPPredictor", "MLPEnsemble", "CurvePredictor",
-           "BaggedPredictor", "supports_std", "refuse_nan_targets"]
+           "BaggedPredictor", "BinaryBoostingEnsemble", "supports_std", "refuse_nan_targets"]
 
 _XGB_MISSING = ("XGBoostPredictor needs xgboost, an optional dependency: pip install 'nasbench[predictors]'")
 
@@ -45,6 +45,17 @@ def supports_std(predictor) -> bool:
 def _seeds(random_state, n: int) -> list[int]:
     rng = check_random_state(random_state)
     return [int(s) for s in rng.randint(0, 2**31 - 1, size=n)]
+
+
+def _blas(n_threads):
+    """Context limiting BLAS threads to ``n_threads`` (no limit for ``None``)."""
+    import contextlib
+
+    if n_threads is None:
+        return contextlib.nullcontext()
+    from threadpoolctl import threadpool_limits
+
+    return threadpool_limits(limits=int(n_threads), user_api="blas")
 
 
 class _Predictor(RegressorMixin, BaseEstimator):
@@ -205,17 +216,22 @@ class GPPredictor(_Predictor):
     n_restarts_optimizer : int
     optimize : bool
         Fit the kernel hyper-parameters by marginal likelihood (else keep the initial ones).
+    n_threads : int or None
+        BLAS threads while fitting / predicting (``threadpoolctl``; ``None``: the library's
+        default).  1 by default: on a shared machine multithreaded BLAS on small matrices is
+        many times slower than one thread.
     random_state : int, RandomState or None
 
     Fitted attributes: ``model_`` (``GaussianProcessRegressor``), ``kernel_``, ``n_features_in_``.
     """
 
     def __init__(self, length_scale: float | None = None, noise_level: float = 0.1, n_restarts_optimizer: int = 0,
-                 optimize: bool = True, random_state=0):
+                 optimize: bool = True, n_threads: int | None = 1, random_state=0):
         self.length_scale = length_scale
         self.noise_level = noise_level
         self.n_restarts_optimizer = n_restarts_optimizer
         self.optimize = optimize
+        self.n_threads = n_threads
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -226,7 +242,7 @@ class GPPredictor(_Predictor):
         ls = float(self.length_scale) if self.length_scale is not None else float(np.sqrt(max(X.shape[1], 1)))
         kernel = (ConstantKernel(1.0, (1e-3, 1e3)) * RBF(ls, (1e-2, 1e4))
                   + WhiteKernel(float(self.noise_level), (1e-6, 1e1)))
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _blas(self.n_threads):
             warnings.simplefilter("ignore")  # bound warnings on tiny or constant data
             self.model_ = GaussianProcessRegressor(kernel, normalize_y=True, n_restarts_optimizer=self.n_restarts_optimizer,
                                                    optimizer="fmin_l_bfgs_b" if self.optimize else None,
@@ -237,12 +253,13 @@ class GPPredictor(_Predictor):
     def predict(self, X, return_std: bool = False, chunk: int = 20000):
         """``(n,)`` posterior mean; with ``return_std``: ``(mean, std)`` (std includes the noise term)."""
         X = self._predict_data(X)
-        if not return_std:
-            return np.concatenate([self.model_.predict(X[i:i + chunk]) for i in range(0, len(X), chunk)]) \
-                if len(X) else np.zeros(0)
-        if not len(X):
-            return np.zeros(0), np.zeros(0)
-        ms, ss = zip(*(self.model_.predict(X[i:i + chunk], return_std=True) for i in range(0, len(X), chunk)))
+        with _blas(self.n_threads):
+            if not return_std:
+                return np.concatenate([self.model_.predict(X[i:i + chunk]) for i in range(0, len(X), chunk)]) \
+                    if len(X) else np.zeros(0)
+            if not len(X):
+                return np.zeros(0), np.zeros(0)
+            ms, ss = zip(*(self.model_.predict(X[i:i + chunk], return_std=True) for i in range(0, len(X), chunk)))
         return np.concatenate(ms), np.concatenate(ss)
 
 
@@ -259,13 +276,14 @@ class MLPEnsemble(_Predictor):
 
     def __init__(self, n_members: int = 5, hidden_layer_sizes=(64, 64), alpha: float = 1e-3,
                  learning_rate_init: float = 1e-3, max_iter: int = 300, batch_size: int | str = "auto",
-                 random_state=0):
+                 n_threads: int | None = 1, random_state=0):
         self.n_members = n_members
         self.hidden_layer_sizes = hidden_layer_sizes
         self.alpha = alpha
         self.learning_rate_init = learning_rate_init
         self.max_iter = max_iter
         self.batch_size = batch_size
+        self.n_threads = n_threads
         self.random_state = random_state
 
     def fit(self, X, y):
@@ -280,7 +298,7 @@ class MLPEnsemble(_Predictor):
         Xs = (X - self.x_mean_) / self.x_scale_
         ys = (y - self.y_mean_) / self.y_scale_
         self.members_ = []
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _blas(self.n_threads):
             warnings.simplefilter("ignore", ConvergenceWarning)
             for s in _seeds(self.random_state, int(self.n_members)):
                 m = MLPRegressor(hidden_layer_sizes=tuple(self.hidden_layer_sizes), alpha=self.alpha,
@@ -294,7 +312,8 @@ class MLPEnsemble(_Predictor):
         """``(n,)`` member mean; with ``return_std``: ``(mean, std)`` over members."""
         X = self._predict_data(X)
         Xs = (X - self.x_mean_) / self.x_scale_
-        per = np.stack([m.predict(Xs) for m in self.members_]) * self.y_scale_ + self.y_mean_
+        with _blas(self.n_threads):
+            per = np.stack([m.predict(Xs) for m in self.members_]) * self.y_scale_ + self.y_mean_
         if return_std:
             return per.mean(0), per.std(0)
         return per.mean(0)
@@ -401,6 +420,136 @@ class BaggedPredictor(_Predictor):
         """``(n,)`` member mean; with ``return_std``: ``(mean, std)`` over members."""
         X = self._predict_data(X)
         per = np.stack([np.asarray(m.predict(X), dtype=np.float64) for m in self.members_])
+        if return_std:
+            return per.mean(0), per.std(0)
+        return per.mean(0)
+
+
+# ----------------------------------------------------------------------------- fast boosting on 0/1 features
+class BinaryBoostingEnsemble(_Predictor):
+    """Bootstrap ensemble of gradient-boosted regression trees on 0/1 features, in numpy.
+
+    The model of BANANAS' old surrogate (``n_members`` bootstrap resamples, each fitted with
+    squared-error gradient boosting: ``n_estimators`` trees of depth ``max_depth``, shrinkage
+    ``learning_rate``), built for binary encodings (one-hot, path): a split on a 0/1 feature
+    has one threshold, so the best split of every node of every member at one depth is one
+    matrix product.  All members grow together, level by level; a node without a valid split
+    passes its rows on unchanged.  About 10x faster than three scikit-learn
+    ``GradientBoostingRegressor`` s on BANANAS-sized data (a few hundred rows), which spend
+    most of their time in per-tree Python overhead.  ``return_std``: standard deviation over
+    members.  Ties between equally good splits go to the lowest feature index (deterministic).
+
+    Parameters
+    ----------
+    n_members, n_estimators, max_depth : int
+    learning_rate : float
+    min_samples_leaf : int
+        Minimum (bootstrap-weighted) rows on each side of a split.
+    bootstrap : bool
+    random_state : int, RandomState or None
+
+    Fitted attributes: ``features_`` (``(n_estimators, n_members, 2**max_depth - 1)`` int, -1 =
+    no split), ``values_`` (``(n_estimators, n_members, 2**max_depth)``), ``init_``
+    (``(n_members,)``), ``n_features_in_``.
+    """
+
+    def __init__(self, n_members: int = 3, n_estimators: int = 50, max_depth: int = 3, learning_rate: float = 0.1,
+                 min_samples_leaf: int = 1, bootstrap: bool = True, random_state=0):
+        self.n_members = n_members
+        self.n_estimators = n_estimators
+        self.max_depth = max_depth
+        self.learning_rate = learning_rate
+        self.min_samples_leaf = min_samples_leaf
+        self.bootstrap = bootstrap
+        self.random_state = random_state
+
+    @staticmethod
+    def _binary(X):
+        if X.size and np.any(X * (1.0 - X)):
+            raise ValueError("BinaryBoostingEnsemble needs 0/1 features (one-hot or path encodings)")
+        return X
+
+    def _leaves(self, X, feats):
+        """Leaf index ``(K, n)`` of every row for one tree's ``feats`` ``(K, 2**D - 1)``."""
+        K = feats.shape[0]
+        n = X.shape[0]
+        node = np.zeros((K, n), dtype=np.int64)
+        rows = np.arange(n)[None, :]
+        for level in range(int(self.max_depth)):
+            heap = (1 << level) - 1 + node
+            f = np.take_along_axis(feats, heap, axis=1)  # (K, n)
+            go = (X[rows, np.maximum(f, 0)] > 0.5) & (f >= 0)
+            node = 2 * node + go
+        return node
+
+    def fit(self, X, y):
+        X, y = self._fit_data(X, y)
+        X = self._binary(X)
+        n, d = X.shape
+        K, D = int(self.n_members), int(self.max_depth)
+        if K < 1 or D < 1 or int(self.n_estimators) < 1:
+            raise ValueError("n_members, max_depth and n_estimators must be >= 1")
+        rng = check_random_state(self.random_state)
+        W = np.ones((K, n))
+        if self.bootstrap:
+            for k in range(K):
+                c = np.bincount(rng.randint(0, n, n), minlength=n).astype(np.float64)
+                if np.ptp(y[c > 0]) > 0:  # a constant resample carries no ranking: use all rows
+                    W[k] = c
+        msl = float(self.min_samples_leaf)
+        init = (W @ y) / W.sum(1)
+        F = np.repeat(init[:, None], n, axis=1)  # (K, n)
+        feats_all = np.full((int(self.n_estimators), K, 2**D - 1), -1, dtype=np.int64)
+        vals_all = np.zeros((int(self.n_estimators), K, 2**D))
+        lr = float(self.learning_rate)
+        kk = np.arange(K)[:, None]
+        for t in range(int(self.n_estimators)):
+            R = W * (y[None, :] - F)  # weighted residuals (K, n)
+            node = np.zeros((K, n), dtype=np.int64)
+            feats = np.full((K, 2**D - 1), -1, dtype=np.int64)
+            for level in range(D):
+                m = 1 << level
+                M = np.zeros((K, m, n))
+                M[kk, node, np.arange(n)[None, :]] = 1.0
+                MRW = np.concatenate([M * R[:, None, :], M * W[:, None, :]], axis=1).reshape(2 * K * m, n)
+                SN = (MRW @ X).reshape(K, 2 * m, d)  # one matrix product per level
+                S1, N1 = SN[:, :m], SN[:, m:]
+                tot = MRW.sum(-1).reshape(K, 2 * m)
+                S, N = tot[:, :m, None], tot[:, m:, None]
+                N0, S0 = N - N1, S - S1
+                ok = (N1 >= msl) & (N0 >= msl)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    gain = np.where(ok, S1**2 / np.where(ok, N1, 1) + S0**2 / np.where(ok, N0, 1), -np.inf)
+                best = gain.argmax(-1)  # (K, m)
+                bg = np.take_along_axis(gain, best[..., None], -1)[..., 0]
+                base = np.where(N[..., 0] > 0, S[..., 0] ** 2 / np.where(N[..., 0] > 0, N[..., 0], 1), 0.0)
+                split = np.isfinite(bg) & (bg > base + 1e-12 * (1 + np.abs(base)))
+                feats[:, m - 1:2 * m - 1] = np.where(split, best, -1)
+                f = np.take_along_axis(feats, m - 1 + node, axis=1)
+                go = (X[np.arange(n)[None, :], np.maximum(f, 0)] > 0.5) & (f >= 0)
+                node = 2 * node + go
+            L = 1 << D
+            M = np.zeros((K, L, n))
+            M[kk, node, np.arange(n)[None, :]] = 1.0
+            S = (M * R[:, None, :]).sum(-1)
+            N = (M * W[:, None, :]).sum(-1)
+            vals = np.where(N > 0, S / np.where(N > 0, N, 1), 0.0)
+            F += lr * np.take_along_axis(vals, node, axis=1)
+            feats_all[t], vals_all[t] = feats, vals
+        self.features_, self.values_, self.init_ = feats_all, vals_all, init
+        return self
+
+    def _per_member(self, X):
+        X = self._binary(self._predict_data(X))
+        out = np.repeat(self.init_[:, None], X.shape[0], axis=1)
+        lr = float(self.learning_rate)
+        for feats, vals in zip(self.features_, self.values_):
+            out += lr * np.take_along_axis(vals, self._leaves(X, feats), axis=1)
+        return out
+
+    def predict(self, X, return_std: bool = False):
+        """``(n,)`` member mean; with ``return_std``: ``(mean, std)`` over members."""
+        per = self._per_member(X)
         if return_std:
             return per.mean(0), per.std(0)
         return per.mean(0)

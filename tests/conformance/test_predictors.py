@@ -32,6 +32,7 @@ def _factories():
         "mlp": (lambda rs=0: P.MLPEnsemble(n_members=2, hidden_layer_sizes=(16,), max_iter=200, random_state=rs), True),
         "curve": (lambda rs=0: P.CurvePredictor(curve_columns=2), False),
         "bagged": (lambda rs=0: P.BaggedPredictor(n_members=3, random_state=rs), True),
+        "boost": (lambda rs=0: P.BinaryBoostingEnsemble(n_estimators=20, random_state=rs), True),
     }
     if HAS_XGB:
         out["xgb"] = (lambda rs=0: P.XGBoostPredictor(n_estimators=30, random_state=rs), False)
@@ -40,7 +41,8 @@ def _factories():
     return out
 
 
-NAMES = ["rf", "gp", "mlp", "curve", "bagged", "xgb", "gin"]
+NAMES = ["rf", "gp", "mlp", "curve", "bagged", "boost", "xgb", "gin"]
+BINARY_ONLY = ("boost",)  # reads 0/1 encodings only: no curve columns, no check_estimator
 SKLEARN_ONLY = ["rf", "gp", "mlp", "curve", "bagged", "xgb"]
 
 
@@ -51,7 +53,7 @@ def _skip_missing(name):
         pytest.skip("torch not installed (pip install 'nasbench[train]')")
 
 
-def _data(n=120, seed=0):
+def _data(n=120, seed=0, binary=False):
     """AdjacencyOps features of random NB201 archs (+ 2 curve-like columns) and a smooth target."""
     space = NB201Space()
     rng = np.random.default_rng(seed)
@@ -61,7 +63,7 @@ def _data(n=120, seed=0):
     oh = onehot(ops)
     y = 3.0 * oh[:, 3::5].sum(1) + 1.5 * oh[:, 2::5].sum(1) - 2.0 * oh[:, 0::5].sum(1) + 0.1 * rng.normal(size=n)
     curve = np.column_stack([0.5 * y + rng.normal(size=n), 0.8 * y + 0.5 * rng.normal(size=n)])
-    return np.hstack([X, curve]), y
+    return (X if binary else np.hstack([X, curve])), y
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -71,7 +73,7 @@ def test_contract(name):
     from sklearn.exceptions import NotFittedError
 
     make, has_std = _factories()[name]
-    X, y = _data()
+    X, y = _data(binary=name in BINARY_ONLY)
     Xtr, ytr, Xte, yte = X[:80], y[:80], X[80:], y[80:]
     p = make()
     with pytest.raises(NotFittedError):
@@ -98,7 +100,7 @@ def test_contract(name):
 def test_nan_targets_refused(name):
     _skip_missing(name)
     make, _ = _factories()[name]
-    X, y = _data(40)
+    X, y = _data(40, binary=name in BINARY_ONLY)
     y[[3, 7]] = np.nan
     with pytest.raises(ValueError, match="NaN"):
         make().fit(X, y)
@@ -155,3 +157,19 @@ def test_gin_state_dict_round_trip(tmp_path):
     p.save_model(tmp_path / "gin.pt")
     q = GINPredictor(n_members=2, hidden=8, epochs=5).load_model(tmp_path / "gin.pt")
     np.testing.assert_allclose(q.predict(X), p.predict(X), rtol=1e-5, atol=1e-6)
+
+
+def test_binary_boosting_matches_sklearn_gradient_boosting():
+    """One member without bootstrap is plain gradient boosting: same fit as scikit-learn's
+    (up to ties between equally good splits)."""
+    from sklearn.ensemble import GradientBoostingRegressor
+
+    from nasbench.predictors import BinaryBoostingEnsemble
+
+    X, y = _data(binary=True)
+    ours = BinaryBoostingEnsemble(n_members=1, bootstrap=False, n_estimators=30).fit(X, y).predict(X)
+    ref = GradientBoostingRegressor(n_estimators=30, max_depth=3, learning_rate=0.1, random_state=0).fit(X, y).predict(X)
+    assert np.corrcoef(ours, ref)[0, 1] > 0.98
+    np.testing.assert_allclose(ours.mean(), ref.mean(), rtol=1e-6)
+    with pytest.raises(ValueError, match="0/1 features"):
+        BinaryBoostingEnsemble().fit(X + 0.5, y)
