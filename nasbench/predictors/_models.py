@@ -194,7 +194,8 @@ class RandomForestPredictor(_Predictor):
         X = self._predict_data(X)
         if not return_std:
             return self.model_.predict(X)
-        per = np.stack([t.predict(X) for t in self.model_.estimators_])
+        Xf = np.ascontiguousarray(X, dtype=np.float32)  # validated above; skip per-tree checks
+        per = np.stack([t.predict(Xf, check_input=False) for t in self.model_.estimators_])
         return per.mean(0), per.std(0)
 
 
