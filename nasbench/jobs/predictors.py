@@ -346,8 +346,8 @@ def _figures(summary, refs, out: Path, bench_name: str, metric: str) -> None:
                 v = r.get(score, np.nan)
                 if r["over"] == o and isinstance(v, float) and math.isfinite(v):
                     ax.axhline(v, ls="--", lw=1, color="0.4" if r["kind"] == "reference" else "0.7")
-                    ax.annotate(r["name"], (ax.get_xlim()[0] if False else 1.0, v), xycoords=("axes fraction", "data"),
-                                ha="right", va="bottom", fontsize=7, color="0.3")
+                    ax.annotate(r["name"], (1.0, v), xycoords=("axes fraction", "data"), ha="right", va="bottom",
+                                fontsize=7, color="0.3")
             ax.set_xscale("log")
             ax.set_xlabel("training architectures (classes)")
             ax.set_ylabel(score)
