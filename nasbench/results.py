@@ -169,7 +169,8 @@ def _key(v):
 
 def population(benchmark, over: str) -> np.ndarray:
     """Architecture indices scored ``over="rows"`` (every row with results) or ``"classes"``
-    (one representative per equivalence class with results)."""
+    (one representative per equivalence class with results: the table's ``arch_class``, or,
+    for tables without one such as imported NB201, the space's functional classes)."""
     n = benchmark.space.size
     cover = getattr(benchmark, "covered", None)
     idx = np.arange(n) if cover is None else np.flatnonzero(cover())
@@ -178,6 +179,12 @@ def population(benchmark, over: str) -> np.ndarray:
     if over != "classes":
         raise ValueError(f"over must be 'rows' or 'classes', got {over!r}")
     cls = getattr(benchmark, "arch_class", None)
+    if cls is None and hasattr(benchmark.space, "class_index"):
+        cls = benchmark.space.class_index("function")
+        # a class counts when one of its members has results; its representative is that member
+        order = idx[np.argsort(np.asarray(cls)[idx], kind="stable")]
+        _, first = np.unique(np.asarray(cls)[order], return_index=True)
+        return np.sort(order[first])
     if cls is None:
         return idx
     return np.unique(np.asarray(cls)[idx])
