@@ -20,7 +20,7 @@ from nasbench.strategies import (BOHB, NSGA2, Bananas, ConstrainedEvolution, Ear
                                  LocalSearch, RandomSearch, RegularizedEvolution, Reinforce, SuccessiveHalving)
 
 __all__ = ["STRATEGIES", "BENCHMARKS", "StrategyEntry", "strategy_factory", "get_benchmark",
-           "DEFAULT_STRATEGIES", "cost_metric"]
+           "DEFAULT_STRATEGIES", "cost_metric", "PREDICTORS", "PredictorEntry", "predictor_factory"]
 
 
 def cost_metric(benchmark) -> str:
@@ -76,7 +76,7 @@ STRATEGIES: dict[str, StrategyEntry] = _Names("strategy", {
     "ls-first": StrategyEntry("local search, first improvement, random restarts",
                               _fixed(functools.partial(LocalSearch, variant="first"))),
     "reinforce": StrategyEntry("REINFORCE, categorical policy per edge, EMA baseline", _fixed(Reinforce)),
-    "bananas": StrategyEntry("BANANAS: bootstrap ensemble of gradient-boosted trees on the path encoding, ITS",
+    "bananas": StrategyEntry("BANANAS: bootstrap ensemble of 3 boosted-tree models on the path encoding, ITS",
                              _fixed(Bananas), "model-based"),
     "sh": StrategyEntry("successive halving (eta 3)", _fixed(SuccessiveHalving), "multi-fidelity"),
     "hb": StrategyEntry("Hyperband (eta 3)", _fixed(Hyperband), "multi-fidelity"),
@@ -127,3 +127,52 @@ def get_benchmark(name_or_path):
     from nasbench.benchmarks import load_benchmark
 
     return load_benchmark(name_or_path)
+
+
+# ----------------------------------------------------------------------------- predictors
+@dataclass(frozen=True)
+class PredictorEntry:
+    """A catalog predictor: a description, ``build(random_state) -> predictor`` and the input
+    it reads: ``"vector"`` (one-hot + path encoding), ``"graph"`` (adjacency + ops, for GIN) or
+    ``"curve"`` (one-hot + the first k epochs of the learning curve).  ``heavy``: neural
+    networks, evaluated on fewer training sizes and trials by default."""
+
+    description: str
+    build: Callable
+    input: str = "vector"
+    heavy: bool = False
+
+
+def _pred(cls_name: str, **kw):
+    def build(random_state=0):
+        import nasbench.predictors as P
+
+        cls = getattr(P, cls_name)
+        if "random_state" in cls().get_params():
+            kw["random_state"] = random_state
+        return cls(**kw)
+
+    return build
+
+
+PREDICTORS: dict[str, PredictorEntry] = {
+    "xgb": PredictorEntry("XGBoost, 300 trees of depth 6 (needs the [predictors] extra)", _pred("XGBoostPredictor")),
+    "rf": PredictorEntry("random forest, 100 trees, half the features per split", _pred("RandomForestPredictor")),
+    "gp": PredictorEntry("Gaussian process, exponentiated-Hamming kernel, ML-II hyper-parameters", _pred("GPPredictor")),
+    "mlp": PredictorEntry("ensemble of 5 scikit-learn MLPs (64, 64)", _pred("MLPEnsemble"), heavy=True),
+    "gin": PredictorEntry("ensemble of 3 GINs on the cell graph (torch, the [train] extra)", _pred("GINPredictor"),
+                          input="graph", heavy=True),
+    "curve": PredictorEntry("LcSVR: one-hot + first k epochs of the curve -> final value (SVR)",
+                            _pred("CurvePredictor"), input="curve"),
+    "bagged-gbr": PredictorEntry("bootstrap ensemble of 3 scikit-learn gradient-boosting models", _pred("BaggedPredictor")),
+    "boost3": PredictorEntry("bootstrap ensemble of 3 boosted-tree models on 0/1 features (numpy; BANANAS' surrogate)",
+                             _pred("BinaryBoostingEnsemble")),
+}
+
+
+def predictor_factory(name: str):
+    """The catalog entry of predictor ``name`` (``KeyError`` lists the choices)."""
+    try:
+        return PREDICTORS[name]
+    except KeyError:
+        raise KeyError(f"unknown predictor {name!r}; choose from {sorted(PREDICTORS)}") from None

@@ -63,3 +63,30 @@ def test_references_on_fixture():
     assert names[:2] == ["one-seed", "ceiling"] and "params-only" in names
     one, ceil = rows[0], rows[1]
     assert 0 < ceil["kendall_tau"] <= 1 and one["n"] == 24
+
+
+def test_references_for_a_static_lower_is_better_target():
+    """Latency: no seed references (one value per architecture), baselines oriented so that a
+    bigger network predicts a slower one (on the shipped table FLOPs track CPU latency)."""
+    from nasbench import load_benchmark
+
+    bench = load_benchmark("nb201-mnist1d")
+    rows = references(bench, "latency_cpu_bs1", over="rows")
+    names = [r["name"] for r in rows]
+    assert names == ["params-only", "flops-only"]
+    assert rows[1]["kendall_tau"] > 0.2
+
+
+def test_population_without_arch_class_uses_functional_classes():
+    from nasbench.results import population
+    from nasbench.spaces import NB201Space
+
+    class Imported:  # an imported table: every row has results, no arch_class column
+        space = NB201Space()
+        arch_class = None
+
+    reps = population(Imported(), "classes")
+    cls = NB201Space().class_index("function")
+    assert len(reps) == len(np.unique(cls)) == 5260
+    assert len(np.unique(cls[reps])) == len(reps)
+    assert len(population(Imported(), "rows")) == 15625
