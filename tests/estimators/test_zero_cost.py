@@ -168,3 +168,13 @@ def test_validate_rows_and_report(tmp_path):
     assert paths["csv"].is_file() and paths["md"].is_file() and paths["png_rows"].is_file()
     again = validate(bench, {"noisy": {"scores": noisy, "seconds_per_arch": 0.01}}, n_boot=20)
     assert again[0]["kendall_tau_lo"] == est[0]["kendall_tau_lo"]  # deterministic under the seed
+
+
+def test_degenerate_network_scores_lowest_not_nan():
+    """All edges from the input are 'none': the output does not depend on the input."""
+    batches = make_batch("nb201-mnist1d", 0, 8, 2, data=_data("nb201-mnist1d"))
+    s, _ = compute_proxies(SPACE.from_index(0), "nb201-mnist1d", PROXIES, seed=0, batches=batches, batch_size=8,
+                           flops=1.0)
+    assert not any(np.isnan(v) for v in s.values()), s
+    for q in ("jacov", "epe_nas", "nwot", "az_expressivity", "az_progressivity", "az_trainability"):
+        assert s[q] == -np.inf, q
