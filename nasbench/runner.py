@@ -28,6 +28,14 @@ Cost of an evaluation
     recorded seed and the full cost.  A missing result (NaN cost on a partial table) is charged
     the mean cost at that fidelity.
 
+Charged static information
+    A static metric whose attrs carry ``seconds_per_arch`` (the shipped zero-cost scores
+    ``zc_<proxy>``, see :mod:`nasbench.jobs.zero_cost`) costs compute in reality: when the
+    strategy's ``metrics`` ask for such metrics, the first evaluation of each architecture is
+    charged the sum of their ``seconds_per_arch`` on top of its training cost (tables whose
+    ``cost_unit`` is seconds; proxies that share passes are charged as if computed alone, an
+    upper bound).  Metrics recorded for reporting only (``record=``) are never charged.
+
 Workers
     ``n_workers`` asynchronous workers: a free worker gets the next suggestion at the current
     simulated time and finishes at ``start + cost``; the strategy is told in completion order
@@ -454,6 +462,13 @@ def run(strategy: Callable[..., Strategy], benchmark, budget, seed: int, *, n_wo
     q_metrics = list(dict.fromkeys(["val_acc", "test_acc", *s_metrics, *constraints, *extra]))
 
     the_oracle = oracle(benchmark, constraints)
+    charge_per_arch = 0.0  # charged static information (zero-cost scores) read by the strategy
+    if getattr(benchmark, "cost_unit", "") == "seconds":
+        mattrs = getattr(benchmark, "metric_attrs", {}) or {}
+        for m in s_metrics:
+            c = (mattrs.get(m) or {}).get("seconds_per_arch") if m in benchmark.static_metrics else None
+            if c is not None and math.isfinite(float(c)):
+                charge_per_arch += float(c)
     name = name or _strategy_name(strategy, strat)
     meta = {
         "strategy": name, "strategy_class": type(strat).__name__, "hparams": _hparams(strategy),
@@ -514,8 +529,9 @@ def run(strategy: Callable[..., Strategy], benchmark, budget, seed: int, *, n_wo
         t_bench += time.perf_counter() - tb
         out = []
         for i, f, trial, paid, (values, full), s in jobs:
+            extra = charge_per_arch if i not in runs else 0.0
             runs[i] = _RunState(trial, f, full)
-            out.append((i, f, trial, max(full - paid, 0.0), values, s))
+            out.append((i, f, trial, max(full - paid, 0.0) + extra, values, s))
         return out
 
     def report_test(i: int) -> float:

@@ -145,6 +145,20 @@ def test_score_space_resumes_and_companion_attaches(tmp_path):
 
     assert "tiny-zc" not in available_benchmarks(tmp_path)
 
+    # a strategy that reads a zero-cost score is charged its cost once per architecture
+    from nasbench.runner import run
+    from nasbench.strategies import RandomSearch
+
+    class ZCRandom(RandomSearch):
+        @property
+        def metrics(self):
+            return ("val_acc", "zc_params")
+
+    plain = run(RandomSearch, b2, budget=4, seed=1)
+    zc = run(ZCRandom, b2, budget=4, seed=1)
+    per = b2.metric_attrs["zc_params"]["seconds_per_arch"]
+    assert np.allclose(np.asarray(zc.cost) - np.asarray(plain.cost), per)
+
 
 def test_validate_rows_and_report(tmp_path):
     pytest.importorskip("matplotlib")
