@@ -46,12 +46,30 @@ def _finite_order(p: np.ndarray) -> np.ndarray:
     return p
 
 
-def _bootstrap(p, t, rng, n_boot: int, **kw) -> dict:
+def _ci_stats(p: np.ndarray, t: np.ndarray) -> dict:
+    """The :data:`CI_STATS` columns exactly as :func:`nasbench.results.score_ranking` defines
+    them (finite ``p``, ``t`` oriented higher = better), without its other columns (speed)."""
+    from scipy.stats import kendalltau, spearmanr
+
+    from nasbench.results import _top_precision
+
+    order = np.argsort(-p, kind="stable")
+    best = t.max()
+    return {"kendall_tau": float(kendalltau(p, t)[0]), "spearman": float(spearmanr(p, t)[0]),
+            "top10_precision": _top_precision(p, t, 0.10), "regret_top1": float(best - t[order[0]]),
+            "regret_top10": float(best - t[order[:10]].max())}
+
+
+def _bootstrap(p, t, rng, n_boot: int, higher_is_better: bool = True, **kw) -> dict:
+    p = np.asarray(p, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    ok = np.isfinite(p) & np.isfinite(t)
+    p, t = p[ok], (t[ok] if higher_is_better else -t[ok])
     vals = {c: [] for c in CI_STATS}
     n = len(p)
     for _ in range(int(n_boot)):
         i = rng.integers(0, n, size=n)
-        r = score_ranking(p[i], t[i], name="boot", **kw)
+        r = _ci_stats(p[i], t[i])
         for c in CI_STATS:
             vals[c].append(r[c])
     out = {}

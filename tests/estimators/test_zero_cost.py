@@ -192,3 +192,17 @@ def test_degenerate_network_scores_lowest_not_nan():
     assert not any(np.isnan(v) for v in s.values()), s
     for q in ("jacov", "epe_nas", "nwot", "az_expressivity", "az_progressivity", "az_trainability"):
         assert s[q] == -np.inf, q
+
+
+def test_fast_ci_stats_match_score_ranking():
+    from nasbench.jobs.validate_estimators import CI_STATS, _ci_stats
+    from nasbench.results import score_ranking
+
+    rng = np.random.default_rng(1)
+    t = rng.normal(size=300)
+    p = t + rng.normal(size=300)
+    p[:20] = np.round(p[:20])  # ties
+    row = score_ranking(p, t, name="x")
+    fast = _ci_stats(p, t)
+    for c in CI_STATS:
+        assert fast[c] == pytest.approx(row[c]), c
