@@ -162,7 +162,7 @@ def validate(bench, estimators: Mapping[str, object], *, sample=None, target: st
 
 
 # ----------------------------------------------------------------------------- names -> estimators
-_CURVE = re.compile(r"^(lce|sotl)@(\d+)$")
+_CURVE = re.compile(r"^(lce|sotl|acc)@(\d+)$")
 ALIASES = {"azns": "aznas", "az-nas": "aznas", "naswot": "nwot"}
 
 
@@ -173,8 +173,9 @@ def resolve_estimators(bench, names: Sequence[str], preset: str | None = None) -
       shipped ``zc_<name>`` static metric with its measured cost (``seconds_per_arch`` attr);
     - ``vote:a+b+c``: rank average of shipped proxies ``a, b, c`` (class representatives as the
       reference set), cost = the shared passes of those proxies;
-    - ``lce@k`` / ``sotl@k``: ``nasbench.estimators.curves`` (when installed on this branch),
-      via its ``make_estimator(name, bench)``.
+    - ``lce@k`` / ``sotl@k`` / ``acc@k``: ``nasbench.estimators.curves.make_estimator(name, bench)``
+      (the learning-curve work; when present on this branch), scored on the class
+      representatives and broadcast to their rows; drawn as lines over ``k``.
     """
     from nasbench.jobs.zero_cost import aggregate_tables
 
@@ -192,8 +193,18 @@ def resolve_estimators(bench, names: Sequence[str], preset: str | None = None) -
             except ImportError as err:
                 raise KeyError(f"{raw}: learning-curve estimators need nasbench.estimators.curves ({err})") from None
             est = curves.make_estimator(name, bench)
-            out[raw] = {"scores": est["scores"], "seconds_per_arch": est["seconds_per_arch"], "k": int(m.group(2)),
-                        "kind": "estimator", "notes": est.get("notes", "")} if isinstance(est, Mapping) else est
+            if isinstance(est, Mapping):
+                out[raw] = dict(est, k=int(m.group(2)))
+                continue
+            cls = bench.arch_class if bench.arch_class is not None else np.arange(bench.space.size)
+            reps, inv = np.unique(cls, return_inverse=True)
+            if hasattr(est, "fit") and not hasattr(est, "cost_"):
+                est.fit()
+            scores = np.asarray(est.estimate(reps), dtype=np.float64)[inv]
+            cost = getattr(est, "cost_", {})
+            out[raw] = {"scores": scores, "seconds_per_arch": float(cost.get("per_arch_s", math.nan)),
+                        "k": int(m.group(2)), "kind": "estimator",
+                        "setup_seconds": float(cost.get("setup_s", math.nan))}
             continue
         if name.startswith("vote:"):
             comps = tuple(name[5:].split("+"))
