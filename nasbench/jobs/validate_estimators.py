@@ -298,7 +298,7 @@ def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: 
         if not (isinstance(x, float) and x > 0 and math.isfinite(x)):
             x = 1e-5  # free (a lookup): drawn at the left edge
         lo, hi = r.get("kendall_tau_lo", math.nan), r.get("kendall_tau_hi", math.nan)
-        yerr = None if not (isinstance(lo, float) and math.isfinite(lo)) else [[y - lo], [hi - y]]
+        yerr = None if not (isinstance(lo, float) and math.isfinite(lo)) else [[max(y - lo, 0.0)], [max(hi - y, 0.0)]]
         if "@" in name and isinstance(r.get("k"), float) and math.isfinite(r["k"]):
             fams.setdefault(name.split("@")[0], []).append((x, y, r["k"], yerr))
             continue
@@ -342,3 +342,31 @@ def write_report(rows: Sequence[Mapping], out, title: str = "") -> dict:
         if any(r.get("over") == ov for r in rows):
             paths[f"png_{ov}"] = plot_cost_quality(rows, out / f"cost_quality_{ov}.png", over=ov, title=title)
     return paths
+
+
+def size_dependence(bench, estimators: Mapping[str, object], target: str = "test_acc", over: str = "classes",
+                    size: str = "params") -> list[dict]:
+    """How much of each estimator's ranking is network size: Spearman with ``size``, with the
+    target, and the partial Spearman with the target given ``size`` (rank-based; the information
+    an estimator adds beyond counting parameters).  One dict per estimator, plus ``size`` itself."""
+    from scipy.stats import rankdata
+
+    n = bench.space.size
+    cls = bench.arch_class if bench.arch_class is not None else np.arange(n)
+    idx = np.arange(n) if over == "rows" else np.unique(cls)
+    y = np.asarray(bench.query(idx, fidelity=bench.max_fidelity, seed="mean", metrics=[target]).values[target],
+                   dtype=np.float64)
+    z = np.asarray(bench.query(idx, metrics=[size], seed="mean").values[size], dtype=np.float64)
+    out = []
+    for name, est in list(estimators.items()) + [(f"{size}-only", {"scores": None})]:
+        if name == f"{size}-only":
+            x = z.copy()
+        else:
+            x, _, _ = _row_scores(est, bench, idx)
+        ok = ~np.isnan(x) & np.isfinite(y) & np.isfinite(z)
+        xr, yr, zr = (rankdata(_finite_order(v[ok])) for v in (x, y, z))
+        rxy, rxz, ryz = (float(np.corrcoef(a, b)[0, 1]) for a, b in ((xr, yr), (xr, zr), (yr, zr)))
+        denom = math.sqrt(max((1 - rxz ** 2) * (1 - ryz ** 2), 1e-12))
+        out.append({"name": name, "over": over, "n": int(ok.sum()), "spearman_target": rxy,
+                    f"spearman_{size}": rxz, f"partial_spearman_given_{size}": (rxy - rxz * ryz) / denom})
+    return out
