@@ -277,7 +277,8 @@ def markdown(rows: Sequence[Mapping]) -> str:
     return "\n".join(parts)
 
 
-def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: str = "") -> Path:
+def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: str = "",
+                      names: Sequence[str] | None = None) -> Path:
     """x = seconds per architecture (log), y = Kendall tau with 95 % CI bars; one point per
     estimator, ``@k`` families as lines over k, predictors as squares, the one-seed reference
     as a star and the noise ceiling as a horizontal line."""
@@ -286,7 +287,8 @@ def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rs = [r for r in rows if r.get("over") == over]
+    rs = [r for r in rows if r.get("over") == over and (names is None or r["name"] in names
+                                                        or r.get("kind") in ("reference", "baseline"))]
     fig, ax = plt.subplots(figsize=(8.5, 5.5))
     fams: dict[str, list] = {}
     for r in rs:
@@ -330,8 +332,9 @@ def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: 
     return path
 
 
-def write_report(rows: Sequence[Mapping], out, title: str = "") -> dict:
-    """``out/results.csv``, ``out/results.md``, ``out/cost_quality_{rows,classes}.png``."""
+def write_report(rows: Sequence[Mapping], out, title: str = "", names: Sequence[str] | None = None) -> dict:
+    """``out/results.csv``, ``out/results.md``, ``out/cost_quality_{rows,classes}.png`` (the
+    figure shows ``names`` only, when given, plus the references)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": write_results(rows, out / "results.csv")}
@@ -340,7 +343,8 @@ def write_report(rows: Sequence[Mapping], out, title: str = "") -> dict:
     paths["md"] = md
     for ov in ("rows", "classes"):
         if any(r.get("over") == ov for r in rows):
-            paths[f"png_{ov}"] = plot_cost_quality(rows, out / f"cost_quality_{ov}.png", over=ov, title=title)
+            paths[f"png_{ov}"] = plot_cost_quality(rows, out / f"cost_quality_{ov}.png", over=ov, title=title,
+                                                    names=names)
     return paths
 
 
