@@ -266,7 +266,8 @@ def markdown(rows: Sequence[Mapping]) -> str:
         rs = [r for r in rows if r.get("over") == ov]
         if not rs:
             continue
-        parts.append(f"**over {ov}** (n = {max(int(r['n']) for r in rs)})\n")
+        est_n = [int(r["n"]) for r in rs if r.get("kind") not in ("reference", "baseline")] or [int(r["n"]) for r in rs]
+        parts.append(f"**over {ov}** (n = {max(est_n)} scored; references over the whole population)\n")
         parts.append("| kind | " + " | ".join(_MD_COLS) + " |")
         parts.append("|---|" + "---|" * len(_MD_COLS))
         for r in rs:
