@@ -28,6 +28,14 @@ Cost of an evaluation
     recorded seed and the full cost.  A missing result (NaN cost on a partial table) is charged
     the mean cost at that fidelity.
 
+Charged static information
+    A static metric whose attrs carry ``seconds_per_arch`` (the shipped zero-cost scores
+    ``zc_<proxy>``, see :mod:`nasbench.jobs.zero_cost`) costs compute in reality: when the
+    strategy's ``metrics`` ask for such metrics, the first evaluation of each architecture is
+    charged the sum of their ``seconds_per_arch`` on top of its training cost (tables whose
+    ``cost_unit`` is seconds; proxies that share passes are charged as if computed alone, an
+    upper bound).  Metrics recorded for reporting only (``record=``) are never charged.
+
 Workers
     ``n_workers`` asynchronous workers: a free worker gets the next suggestion at the current
     simulated time and finishes at ``start + cost``; the strategy is told in completion order
@@ -495,6 +503,21 @@ class _Search:
         self._metric_sets[key] = got
         return got
 
+    def charge_per_arch(self, strat: Strategy) -> float:
+        """Seconds charged on the first evaluation of each architecture for the static metrics
+        with a measured cost (``seconds_per_arch`` in their attrs, e.g. shipped zero-cost
+        scores) that the strategy reads; 0 for tables that count cost in evaluations."""
+        bench = self.benchmark
+        if getattr(bench, "cost_unit", "") != "seconds":
+            return 0.0
+        mattrs = getattr(bench, "metric_attrs", {}) or {}
+        total = 0.0
+        for m in strat.metrics:
+            c = (mattrs.get(m) or {}).get("seconds_per_arch") if m in bench.static_metrics else None
+            if c is not None and math.isfinite(float(c)):
+                total += float(c)
+        return total
+
     def test_value(self, i: int) -> float:
         """Seed-mean ``test_acc`` of architecture ``i`` at the top fidelity (reported, not charged)."""
         v = self.final_test.get(i)
@@ -569,6 +592,7 @@ class _Run:
         self.tpos = 0
         (self.q_metrics, self.s_items, self.c_items, constraints, the_oracle, self.q_scalar,
          self.static_tail) = search.metric_set(strat)
+        self.charge = search.charge_per_arch(strat)  # charged static information (zero-cost scores)
         self.name = search.name or _strategy_name(search.factory, strat)
         meta = {
             "strategy": self.name, "strategy_class": type(strat).__name__, "hparams": search.hparams,
@@ -666,9 +690,11 @@ class _Run:
     def start(self, jobs: list, results: list) -> None:
         """Put answered jobs on free workers at the current simulated time."""
         runs, heap, free, clock = self.runs, self.heap, self.free, self.clock
+        charge = self.charge
         for (_, i, f, trial, paid, s, _), (values, full) in zip(jobs, results):
+            extra = charge if (charge and i not in runs) else 0.0
             runs[i] = (trial, f, full)
-            cost = max(full - paid, 0.0)
+            cost = max(full - paid, 0.0) + extra
             heapq.heappush(heap, (clock + cost, self.seq, clock, heapq.heappop(free), (i, f, trial, cost, values, s)))
             self.seq += 1
         self.n_started += len(jobs)

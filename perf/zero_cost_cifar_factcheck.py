@@ -29,7 +29,7 @@ import numpy as np
 PROXIES = ("synflow", "az_expressivity", "az_progressivity", "az_trainability")
 
 
-def _worker(k: int, P: int, out: str, seconds: float, device: str, batch_size: int) -> None:
+def _worker(k: int, P: int, out: str, seconds: float, device: str, batch_size: int, offset: int = 0) -> None:
     import torch
 
     torch.set_num_threads(1)
@@ -37,7 +37,7 @@ def _worker(k: int, P: int, out: str, seconds: float, device: str, batch_size: i
     from nasbench.spaces.nb201 import NB201Space
 
     space = NB201Space()
-    order = np.random.default_rng(2024).permutation(space.size)[k::P]
+    order = np.random.default_rng(2024).permutation(space.size)[offset:][k::P]
     t_end = time.time() + seconds
     idx, sc, secs = [], [], []
     path = Path(out) / f"w{k}.npz"
@@ -68,7 +68,7 @@ def score(args) -> None:
     ctx = mp.get_context("spawn")
     P = args.workers + args.cpu_workers
     devs = [args.device] * args.workers + ["cpu"] * args.cpu_workers
-    procs = [ctx.Process(target=_worker, args=(k, P, args.out, args.seconds, devs[k], args.batch_size))
+    procs = [ctx.Process(target=_worker, args=(k, P, args.out, args.seconds, devs[k], args.batch_size, args.offset))
              for k in range(P)]
     for p in procs:
         p.start()
@@ -120,8 +120,12 @@ def report(args) -> None:
     from nasbench.estimators.zero_cost import rank_aggregate
     from nasbench.spaces.nb201 import NB201Space
 
-    files = sorted(Path(args.out).glob("scores.npz")) or sorted(Path(args.out).glob("w*.npz"))
+    files = []
+    for d in args.out.split(","):  # several runs (e.g. continued with --offset): comma-separated
+        files += sorted(Path(d).glob("scores.npz")) or sorted(Path(d).glob("w*.npz"))
     idx = np.concatenate([np.load(f)["index"] for f in files])
+    if len(np.unique(idx)) != len(idx):
+        raise ValueError("the runs overlap: continue with --offset equal to the architectures already scored")
     S = np.concatenate([np.load(f)["scores"] for f in files])
     sec = np.concatenate([np.load(f)["seconds"] for f in files])
     space = NB201Space()
@@ -170,6 +174,8 @@ def main(argv=None) -> None:
     ap.add_argument("--seconds", type=float, default=60.0)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--cpu-workers", type=int, default=0, help="extra worker processes on the CPU")
+    ap.add_argument("--offset", type=int, default=0,
+                    help="skip the first N architectures of the order (continue an earlier run)")
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--csv", default=str(Path(__file__).resolve().parents[1].parent / "shared" / "data" / "nb201"
                                          / "nb201_accuracy.csv"))

@@ -60,6 +60,9 @@ def test_rows_of_one_class_share_results_and_static_metrics_are_complete(bench):
         assert first.setdefault(int(cls[i]), t[i]) == t[i]
     assert np.array_equal(covered, np.isin(cls, list(first)))
     for m in bench.static_metrics:
+        if m.startswith("zc_"):  # shipped zero-cost scores: all scored; -inf marks degenerate networks
+            assert not np.isnan(bench.table(m)).any(), m
+            continue
         assert np.isfinite(bench.table(m)).all(), m
 
 

@@ -318,8 +318,13 @@ def _pass_jac(model, batches, want, out):
     model.zero_grad(set_to_none=True)
     logits = _logits(model, x)
     logits.backward(torch.ones_like(logits))
-    J = x.grad.detach().reshape(len(x), -1).double().cpu().numpy()
     model.zero_grad(set_to_none=True)
+    if x.grad is None or not bool(x.grad.abs().sum() > 0):  # output does not depend on the input
+        for q in ("jacov", "epe_nas"):
+            if q in want:
+                out[q] = -np.inf
+        return
+    J = x.grad.detach().reshape(len(x), -1).double().cpu().numpy()
     if "jacov" in want:
         try:
             out["jacov"] = _corr_eig_score(J)
@@ -453,16 +458,19 @@ def _pass_az(model, seed, batch_size, want, out):
     ent = np.array(ent)
     ent = np.where(np.isnan(ent), -np.inf, ent)
     out["az_expressivity"] = float(np.sum(ent))
-    out["az_progressivity"] = float(np.min(ent[1:] - ent[:-1]))
+    out["az_progressivity"] = float(np.min(ent[1:] - ent[:-1])) if np.isfinite(ent).all() else -np.inf
     if "az_trainability" in want:
         scores = []
         for i in reversed(range(1, len(feats))):
             f_out, f_in = feats[i], feats[i - 1]
             g_out = ((torch.bernoulli(torch.full(f_out.shape, 0.5), generator=gen) - 0.5) * 2).to(f_out.device)
-            if not f_out.requires_grad:
+            if not (f_out.requires_grad and f_in.requires_grad):  # a block cut off from its input
                 scores.append(-np.inf)
                 continue
-            g_in = torch.autograd.grad(f_out, f_in, grad_outputs=g_out, retain_graph=True)[0]
+            g_in = torch.autograd.grad(f_out, f_in, grad_outputs=g_out, retain_graph=True, allow_unused=True)[0]
+            if g_in is None:
+                scores.append(-np.inf)
+                continue
             if g_out.shape == g_in.shape and torch.equal(g_in, g_out):
                 scores.append(-np.inf)
                 continue

@@ -46,12 +46,30 @@ def _finite_order(p: np.ndarray) -> np.ndarray:
     return p
 
 
-def _bootstrap(p, t, rng, n_boot: int, **kw) -> dict:
+def _ci_stats(p: np.ndarray, t: np.ndarray) -> dict:
+    """The :data:`CI_STATS` columns exactly as :func:`nasbench.results.score_ranking` defines
+    them (finite ``p``, ``t`` oriented higher = better), without its other columns (speed)."""
+    from scipy.stats import kendalltau, spearmanr
+
+    from nasbench.results import _top_precision
+
+    order = np.argsort(-p, kind="stable")
+    best = t.max()
+    return {"kendall_tau": float(kendalltau(p, t)[0]), "spearman": float(spearmanr(p, t)[0]),
+            "top10_precision": _top_precision(p, t, 0.10), "regret_top1": float(best - t[order[0]]),
+            "regret_top10": float(best - t[order[:10]].max())}
+
+
+def _bootstrap(p, t, rng, n_boot: int, higher_is_better: bool = True, **kw) -> dict:
+    p = np.asarray(p, dtype=np.float64)
+    t = np.asarray(t, dtype=np.float64)
+    ok = np.isfinite(p) & np.isfinite(t)
+    p, t = p[ok], (t[ok] if higher_is_better else -t[ok])
     vals = {c: [] for c in CI_STATS}
     n = len(p)
     for _ in range(int(n_boot)):
         i = rng.integers(0, n, size=n)
-        r = score_ranking(p[i], t[i], name="boot", **kw)
+        r = _ci_stats(p[i], t[i])
         for c in CI_STATS:
             vals[c].append(r[c])
     out = {}
@@ -144,7 +162,7 @@ def validate(bench, estimators: Mapping[str, object], *, sample=None, target: st
 
 
 # ----------------------------------------------------------------------------- names -> estimators
-_CURVE = re.compile(r"^(lce|sotl)@(\d+)$")
+_CURVE = re.compile(r"^(lce|sotl|acc)@(\d+)$")
 ALIASES = {"azns": "aznas", "az-nas": "aznas", "naswot": "nwot"}
 
 
@@ -155,8 +173,9 @@ def resolve_estimators(bench, names: Sequence[str], preset: str | None = None) -
       shipped ``zc_<name>`` static metric with its measured cost (``seconds_per_arch`` attr);
     - ``vote:a+b+c``: rank average of shipped proxies ``a, b, c`` (class representatives as the
       reference set), cost = the shared passes of those proxies;
-    - ``lce@k`` / ``sotl@k``: ``nasbench.estimators.curves`` (when installed on this branch),
-      via its ``make_estimator(name, bench)``.
+    - ``lce@k`` / ``sotl@k`` / ``acc@k``: ``nasbench.estimators.curves.make_estimator(name, bench)``
+      (the learning-curve work; when present on this branch), scored on the class
+      representatives and broadcast to their rows; drawn as lines over ``k``.
     """
     from nasbench.jobs.zero_cost import aggregate_tables
 
@@ -174,8 +193,18 @@ def resolve_estimators(bench, names: Sequence[str], preset: str | None = None) -
             except ImportError as err:
                 raise KeyError(f"{raw}: learning-curve estimators need nasbench.estimators.curves ({err})") from None
             est = curves.make_estimator(name, bench)
-            out[raw] = {"scores": est["scores"], "seconds_per_arch": est["seconds_per_arch"], "k": int(m.group(2)),
-                        "kind": "estimator", "notes": est.get("notes", "")} if isinstance(est, Mapping) else est
+            if isinstance(est, Mapping):
+                out[raw] = dict(est, k=int(m.group(2)))
+                continue
+            cls = bench.arch_class if bench.arch_class is not None else np.arange(bench.space.size)
+            reps, inv = np.unique(cls, return_inverse=True)
+            if hasattr(est, "fit") and not hasattr(est, "cost_"):
+                est.fit()
+            scores = np.asarray(est.estimate(reps), dtype=np.float64)[inv]
+            cost = getattr(est, "cost_", {})
+            out[raw] = {"scores": scores, "seconds_per_arch": float(cost.get("per_arch_s", math.nan)),
+                        "k": int(m.group(2)), "kind": "estimator",
+                        "setup_seconds": float(cost.get("setup_s", math.nan))}
             continue
         if name.startswith("vote:"):
             comps = tuple(name[5:].split("+"))
@@ -237,7 +266,8 @@ def markdown(rows: Sequence[Mapping]) -> str:
         rs = [r for r in rows if r.get("over") == ov]
         if not rs:
             continue
-        parts.append(f"**over {ov}** (n = {max(int(r['n']) for r in rs)})\n")
+        est_n = [int(r["n"]) for r in rs if r.get("kind") not in ("reference", "baseline")] or [int(r["n"]) for r in rs]
+        parts.append(f"**over {ov}** (n = {max(est_n)} scored; references over the whole population)\n")
         parts.append("| kind | " + " | ".join(_MD_COLS) + " |")
         parts.append("|---|" + "---|" * len(_MD_COLS))
         for r in rs:
@@ -248,7 +278,8 @@ def markdown(rows: Sequence[Mapping]) -> str:
     return "\n".join(parts)
 
 
-def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: str = "") -> Path:
+def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: str = "",
+                      names: Sequence[str] | None = None) -> Path:
     """x = seconds per architecture (log), y = Kendall tau with 95 % CI bars; one point per
     estimator, ``@k`` families as lines over k, predictors as squares, the one-seed reference
     as a star and the noise ceiling as a horizontal line."""
@@ -257,7 +288,8 @@ def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rs = [r for r in rows if r.get("over") == over]
+    rs = [r for r in rows if r.get("over") == over and (names is None or r["name"] in names
+                                                        or r.get("kind") in ("reference", "baseline"))]
     fig, ax = plt.subplots(figsize=(8.5, 5.5))
     fams: dict[str, list] = {}
     for r in rs:
@@ -269,7 +301,7 @@ def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: 
         if not (isinstance(x, float) and x > 0 and math.isfinite(x)):
             x = 1e-5  # free (a lookup): drawn at the left edge
         lo, hi = r.get("kendall_tau_lo", math.nan), r.get("kendall_tau_hi", math.nan)
-        yerr = None if not (isinstance(lo, float) and math.isfinite(lo)) else [[y - lo], [hi - y]]
+        yerr = None if not (isinstance(lo, float) and math.isfinite(lo)) else [[max(y - lo, 0.0)], [max(hi - y, 0.0)]]
         if "@" in name and isinstance(r.get("k"), float) and math.isfinite(r["k"]):
             fams.setdefault(name.split("@")[0], []).append((x, y, r["k"], yerr))
             continue
@@ -301,8 +333,9 @@ def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: 
     return path
 
 
-def write_report(rows: Sequence[Mapping], out, title: str = "") -> dict:
-    """``out/results.csv``, ``out/results.md``, ``out/cost_quality_{rows,classes}.png``."""
+def write_report(rows: Sequence[Mapping], out, title: str = "", names: Sequence[str] | None = None) -> dict:
+    """``out/results.csv``, ``out/results.md``, ``out/cost_quality_{rows,classes}.png`` (the
+    figure shows ``names`` only, when given, plus the references)."""
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": write_results(rows, out / "results.csv")}
@@ -311,5 +344,34 @@ def write_report(rows: Sequence[Mapping], out, title: str = "") -> dict:
     paths["md"] = md
     for ov in ("rows", "classes"):
         if any(r.get("over") == ov for r in rows):
-            paths[f"png_{ov}"] = plot_cost_quality(rows, out / f"cost_quality_{ov}.png", over=ov, title=title)
+            paths[f"png_{ov}"] = plot_cost_quality(rows, out / f"cost_quality_{ov}.png", over=ov, title=title,
+                                                    names=names)
     return paths
+
+
+def size_dependence(bench, estimators: Mapping[str, object], target: str = "test_acc", over: str = "classes",
+                    size: str = "params") -> list[dict]:
+    """How much of each estimator's ranking is network size: Spearman with ``size``, with the
+    target, and the partial Spearman with the target given ``size`` (rank-based; the information
+    an estimator adds beyond counting parameters).  One dict per estimator, plus ``size`` itself."""
+    from scipy.stats import rankdata
+
+    n = bench.space.size
+    cls = bench.arch_class if bench.arch_class is not None else np.arange(n)
+    idx = np.arange(n) if over == "rows" else np.unique(cls)
+    y = np.asarray(bench.query(idx, fidelity=bench.max_fidelity, seed="mean", metrics=[target]).values[target],
+                   dtype=np.float64)
+    z = np.asarray(bench.query(idx, metrics=[size], seed="mean").values[size], dtype=np.float64)
+    out = []
+    for name, est in list(estimators.items()) + [(f"{size}-only", {"scores": None})]:
+        if name == f"{size}-only":
+            x = z.copy()
+        else:
+            x, _, _ = _row_scores(est, bench, idx)
+        ok = ~np.isnan(x) & np.isfinite(y) & np.isfinite(z)
+        xr, yr, zr = (rankdata(_finite_order(v[ok])) for v in (x, y, z))
+        rxy, rxz, ryz = (float(np.corrcoef(a, b)[0, 1]) for a, b in ((xr, yr), (xr, zr), (yr, zr)))
+        denom = math.sqrt(max((1 - rxz ** 2) * (1 - ryz ** 2), 1e-12))
+        out.append({"name": name, "over": over, "n": int(ok.sum()), "spearman_target": rxy,
+                    f"spearman_{size}": rxz, f"partial_spearman_given_{size}": (rxy - rxz * ryz) / denom})
+    return out

@@ -104,8 +104,9 @@ def score_space(out, benchmark: str = "nb201-mnist1d", seeds: Sequence[int] = (0
     return out
 
 
-def read_scores(out) -> dict:
-    """Everything recorded under ``out``: ``{"proxies": [...], "passes": [...], "seeds": [...],
+def read_scores(out, seeds: Sequence[int] | None = None) -> dict:
+    """Everything recorded under ``out`` (``seeds``: which ``seed-<s>`` directories; default the
+    ones with the most records): ``{"proxies": [...], "passes": [...], "seeds": [...],
     "index": (m,) int64 (architectures scored for every seed), "scores": (m, n_seeds, n_proxies),
     "seconds": (m, n_seeds, n_passes), "manifest": first seed's manifest}``."""
     from nasbench.io.records import read_manifest
@@ -114,6 +115,12 @@ def read_scores(out) -> dict:
     dirs = sorted(out.glob("seed-*"), key=lambda p: int(p.name.split("-")[1]))
     if not dirs:
         raise FileNotFoundError(f"{out}: no seed-*/ record directories")
+    if seeds is not None:
+        dirs = [d for d in dirs if int(d.name.split("-")[1]) in set(int(x) for x in seeds)]
+    else:  # the seeds scored furthest (a seed still running would shrink the common set)
+        counts = {d: len(read_records(d)) for d in dirs}
+        best = max(counts.values())
+        dirs = [d for d in dirs if counts[d] == best]
     recs, seeds, man = [], [], None
     for d in dirs:
         m = read_manifest(d)
