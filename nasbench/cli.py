@@ -326,3 +326,55 @@ def _run_compare(args) -> int:
 
 
 _ADDERS.append(_add_compare)
+
+
+def _add_predictors(sub):
+    from nasbench.catalog import PREDICTORS
+
+    p = sub.add_parser("predictors", help="performance predictors: evaluate them (White et al. 2021 protocol)",
+                       allow_abbrev=False)
+    psub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    e = psub.add_parser("evaluate", allow_abbrev=False,
+                        help="rank correlation etc. vs training-set size, split by equivalence class",
+                        description="Predictors (append +METRIC for static feature columns, e.g. xgb+params+flops): "
+                                    + "; ".join(f"{k}: {v.description}" for k, v in PREDICTORS.items()))
+    e.add_argument("--benchmark", required=True, help="table name (nb201-mnist1d) or path to a .h5 table")
+    e.add_argument("--metric", default="val_acc", help="target: per-epoch metric (final epoch) or static, e.g. "
+                                                       "latency_cpu_bs1 (default: %(default)s)")
+    e.add_argument("--predictors", nargs="+", default=["xgb", "rf", "gp", "mlp", "gin", "curve"], metavar="NAME")
+    e.add_argument("--train-sizes", type=int, nargs="+", default=[10, 20, 50, 100, 200, 500, 1000])
+    e.add_argument("--trials", type=int, default=10)
+    e.add_argument("--heavy-sizes", type=int, nargs="+", default=None,
+                   help="training sizes of the neural predictors (gin, mlp; default: first, middle, last)")
+    e.add_argument("--heavy-trials", type=int, default=5)
+    e.add_argument("--signal", default="mean", choices=["mean", "single"],
+                   help="train on seed means or on one recorded seed per architecture")
+    e.add_argument("--over", nargs="+", default=["rows", "classes"], choices=["rows", "classes"])
+    e.add_argument("--test-size", type=int, default=None, help="cap on test rows per trial (default: all held out)")
+    e.add_argument("--curve-epochs", type=int, default=3, help="epochs the curve predictor sees")
+    e.add_argument("--resolution", type=float, default=None, help="sparse Kendall rounding step (target's unit)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--no-progress", action="store_true")
+    e.add_argument("-o", "--out", required=True, help="output directory (rerun the same command to resume)")
+    e.set_defaults(func=_run_predictors_evaluate)
+
+
+def _run_predictors_evaluate(args) -> int:
+    from nasbench.catalog import predictor_factory
+    from nasbench.jobs.predictors import EvaluateConfig, evaluate_predictors
+
+    for name in args.predictors:
+        predictor_factory(name.split("+")[0])  # unknown names fail before any work
+    cfg = EvaluateConfig(benchmark=args.benchmark, out=args.out, metric=args.metric,
+                         predictors=tuple(args.predictors), train_sizes=tuple(args.train_sizes), trials=args.trials,
+                         heavy_sizes=tuple(args.heavy_sizes) if args.heavy_sizes else None,
+                         heavy_trials=args.heavy_trials, signal=args.signal, over=tuple(args.over),
+                         test_size=args.test_size, curve_epochs=args.curve_epochs, resolution=args.resolution,
+                         seed=args.seed, progress=not args.no_progress)
+    res = evaluate_predictors(cfg)
+    print((res["out"] / "summary.md").read_text())
+    print(f"outputs in {res['out']} (results.csv, summary.csv, summary.md, figures)")
+    return 0
+
+
+_ADDERS.append(_add_predictors)
