@@ -485,7 +485,7 @@ class SurrogateConfig:
     final_params: dict = field(default_factory=lambda: dict(n_estimators=1000, learning_rate=0.03, max_depth=6,
                                                              subsample=0.8, colsample_bytree=0.6,
                                                              min_child_weight=3.0, n_jobs=2))
-    aux_params: dict = field(default_factory=lambda: dict(n_estimators=300, learning_rate=0.08, max_depth=5,
+    aux_params: dict = field(default_factory=lambda: dict(n_estimators=200, learning_rate=0.1, max_depth=4,
                                                            subsample=0.8, colsample_bytree=0.6,
                                                            min_child_weight=3.0, n_jobs=2))
     train_seed: int | None = None
@@ -741,7 +741,7 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
         "config": asdict(config),
         "training_data": {
             "benchmark": bench.name,
-            "table_path": str(getattr(bench, "path", "")),
+            "table_file": Path(str(getattr(bench, "path", ""))).name,
             "table_uuid": table_attrs.get("table_uuid"),
             "table_git_commit": table_attrs.get("git_commit"),
             "target": "seed mean over all recorded seeds" if config.train_seed is None

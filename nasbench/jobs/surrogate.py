@@ -67,7 +67,14 @@ def run_fit(job: SurrogateFitJob, progress=print) -> Path:
                           n_virtual_seeds=job.n_virtual_seeds, name=job.name or Path(job.out).name,
                           final_params={**base.final_params, "n_jobs": job.n_jobs},
                           aux_params={**base.aux_params, "n_jobs": job.n_jobs})
-    return fit_surrogate(bench, job.out, cfg, progress=progress)
+    out = fit_surrogate(bench, job.out, cfg, progress=progress)
+    if bench.n_seeds >= 2:  # how the virtual seeds' noise compares with the recorded seeds'
+        from nasbench.benchmarks.surrogate import METADATA, SurrogateBenchmark
+
+        meta = json.loads((out / METADATA).read_text())
+        meta["noise_comparison"] = noise_report(SurrogateBenchmark(out), bench)
+        (out / METADATA).write_text(json.dumps(meta, indent=1))
+    return out
 
 
 def describe_surrogate(name_or_path, root=None) -> str:
@@ -94,6 +101,15 @@ def describe_surrogate(name_or_path, root=None) -> str:
     rm = m["validation"].get("curve_rmse_heldout_classes", {})
     if rm:
         lines.append("  curve RMSE on held-out classes: " + ", ".join(f"{k} {v:.3g}" for k, v in rm.items()))
+    nc = m.get("noise_comparison")
+    if nc:
+        lines.append(f"  seed noise of {nc['metric']} at fidelity {nc['fidelity']} ({nc['n_seeds']} seeds each side):")
+        for side in ("table", "surrogate"):
+            r = nc[side]
+            q = r["seed_std_quantiles"]
+            lines.append(f"    {side:10s} per-class seed std q10/50/90/99 {q['q10']}/{q['q50']}/{q['q90']}/{q['q99']}, "
+                         f"seed-vs-seed Kendall {r['seed_vs_seed_kendall_classes']:.3f} (classes), "
+                         f"{r['seed_vs_seed_kendall_rows']:.3f} (rows)")
     lines.append("  versions: " + ", ".join(f"{k} {v}" for k, v in m["versions"].items()))
     lines.append(f"  files: {', '.join(sorted(m['files']))}")
     return "\n".join(lines)
