@@ -472,7 +472,9 @@ class SurrogateConfig:
         final-epoch accuracy models (``val_acc``, ``test_acc``), ``aux_params`` for the other
         final-epoch metrics, the curve-shape scores, the cost and the seed-spread models.
     train_seed : int or None
-        Fit on this recorded seed only instead of the seed mean (NAS-Bench-301's test).
+        Fit on this recorded seed only instead of the seed mean (NAS-Bench-301's test); the
+        other seeds are then not used at all, so there is no noise model (every virtual seed
+        is the prediction).
     name : str or None
         Surrogate name (default: ``<table>-xgb<percent>``).
     """
@@ -629,7 +631,7 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
     K = int(config.n_virtual_seeds)
     if K < 1:
         raise ValueError("n_virtual_seeds must be >= 1")
-    if S >= 2:
+    if S >= 2 and config.train_seed is None:
         sd_final = per_seed["val_acc"][:, :, -1].std(1, ddof=1)
         say("seed-spread model")
         p = _predictor(config.aux_params, next(seeds)).fit(Xt, np.log(sd_final[train] + 0.05))
@@ -757,7 +759,7 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
             "curve_shape": {k: v for k, v in shape_info.items()},
             "cost": ("exp(models/cost_log_total.ubj) * profile" if has_cost else "fidelity / max fidelity"),
             "cost_profile": [float(x) for x in profile],
-            "noise": {"spread_model": "models/noise_log_spread.ubj" if S >= 2 else None,
+            "noise": {"spread_model": "models/noise_log_spread.ubj" if "noise_log_spread" in models else None,
                       "spread_target": "log(std over recorded seeds of final val_acc + 0.05)",
                       "donors": "residual (seed minus seed mean) * sqrt(S/(S-1)) of a training run among the "
                                 f"{config.donor_neighbours} training classes nearest in final val_acc, "

@@ -209,3 +209,16 @@ def test_cli_info(fitted, capsys):
     assert main(["surrogate", "info", str(fitted)]) == 0
     out = capsys.readouterr().out
     assert "tiny-surrogate" in out and "Kendall" in out
+
+
+def test_one_seed_fit_has_no_noise_model(table, tmp_path):
+    cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=3, final_params=TINY, aux_params=TINY,
+                          donor_neighbours=8, train_seed=0)
+    s = SurrogateBenchmark(fit_surrogate(table, tmp_path / "seed0", cfg))
+    idx = np.arange(0, s.space.size, 211)
+    mean = s.query(idx, fidelity=None, seed="mean", metrics=["val_acc"])["val_acc"]
+    for k in range(s.n_seeds):
+        np.testing.assert_array_equal(s.query(idx, fidelity=None, trial=k, metrics=["val_acc"])["val_acc"], mean)
+    assert "recorded seed 0" in s.metadata["training_data"]["target"]
+    with pytest.raises(ValueError, match="train_seed"):
+        fit_surrogate(table, tmp_path / "bad", SurrogateConfig(train_seed=5))
