@@ -58,7 +58,7 @@ import numpy as np
 from nasbench.strategies.base import Strategy, Suggestion
 from nasbench.types import Architecture
 
-__all__ = ["Budget", "Trace", "run", "mean_full_cost", "oracle"]
+__all__ = ["Budget", "Trace", "run", "run_many", "mean_full_cost", "oracle"]
 
 _MAX_EVALUATIONS = 10_000_000  # guard against zero-cost loops under a pure cost budget
 
@@ -146,6 +146,15 @@ def _mean_cost(benchmark, fidelity: int) -> float:
     return _cached(benchmark, ("mean_cost", int(fidelity)), compute)
 
 
+_STATIC_LOOKUP_LIMIT = 1 << 20
+
+
+def _static_list(benchmark, metric: str) -> list:
+    """Static ``metric`` of every architecture as Python floats (cached per benchmark)."""
+    return _cached(benchmark, ("static_list", metric),
+                   lambda: np.asarray(benchmark.table(metric), dtype=np.float64).reshape(-1).tolist())
+
+
 def mean_full_cost(benchmark) -> float:
     """Mean (over the space, seed-mean) cost of one training to the top fidelity, in ``cost_unit``."""
     return _mean_cost(benchmark, benchmark.max_fidelity)
@@ -175,6 +184,8 @@ def oracle(benchmark, constraints: Mapping[str, float] | None = None) -> float:
 _INT_COLS = {"arch": np.int64, "fidelity": np.int32, "trial": np.int32, "worker": np.int32, "incumbent": np.int64}
 _FLOAT_COLS = ("cost", "start", "finish", "wall", "incumbent_val", "incumbent_test")
 _TIMING_META = ("wall_seconds", "strategy_seconds", "benchmark_seconds")
+_ROW_ORDER = ("arch", "fidelity", "trial", "worker", "cost", "start", "finish", "wall", "incumbent", "incumbent_val",
+              "incumbent_test")
 
 
 class Trace:
@@ -195,49 +206,56 @@ class Trace:
 
     def __init__(self, metrics: Sequence[str], meta: Mapping | None = None, capacity: int = 64):
         self.meta: dict = dict(meta or {})
-        self._n = 0
+        self._n = 0  # rows in the columns
         self._cap = max(int(capacity), 1)
         self._cols = {k: np.zeros(self._cap, dtype=t) for k, t in _INT_COLS.items()}
         self._cols.update({k: np.zeros(self._cap) for k in _FLOAT_COLS})
         self._vals = {m: np.zeros(self._cap) for m in metrics}
+        self._pending: list[tuple] = []  # rows added by the runner, not yet in the columns
 
     # ------------------------------------------------------------- writing
-    def _grow(self) -> None:
-        self._cap *= 2
+    def _grow(self, need: int) -> None:
+        while self._cap < need:
+            self._cap *= 2
         for d in (self._cols, self._vals):
             for k, a in d.items():
                 b = np.zeros(self._cap, dtype=a.dtype)
                 b[: self._n] = a[: self._n]
                 d[k] = b
 
+    def _add(self, row: tuple) -> None:
+        """Queue one row ``(arch, fidelity, trial, worker, cost, start, finish, wall, incumbent,
+        incumbent_val, incumbent_test, *values in metric order)``; columns are filled on the
+        next read (so the runner pays a list append per evaluation)."""
+        self._pending.append(row)
+
+    def _flush(self) -> None:
+        rows = self._pending
+        if not rows:
+            return
+        n0, n1 = self._n, self._n + len(rows)
+        if n1 > self._cap:
+            self._grow(n1)
+        cols = list(zip(*rows))
+        targets = [self._cols[k] for k in _ROW_ORDER] + list(self._vals.values())
+        for a, col in zip(targets, cols):
+            a[n0:n1] = col
+        self._n = n1
+        rows.clear()  # the same list: the runner holds its append
+
     def append(self, *, arch: int, fidelity: int, trial: int, worker: int, cost: float, start: float,
                finish: float, wall: float, values: Mapping[str, float], incumbent: int,
                incumbent_val: float, incumbent_test: float) -> None:
         """Add one row (the runner's job; traces are append-only)."""
-        if self._n == self._cap:
-            self._grow()
-        i = self._n
-        c = self._cols
-        c["arch"][i] = arch
-        c["fidelity"][i] = fidelity
-        c["trial"][i] = trial
-        c["worker"][i] = worker
-        c["cost"][i] = cost
-        c["start"][i] = start
-        c["finish"][i] = finish
-        c["wall"][i] = wall
-        c["incumbent"][i] = incumbent
-        c["incumbent_val"][i] = incumbent_val
-        c["incumbent_test"][i] = incumbent_test
-        for m, a in self._vals.items():
-            a[i] = values[m]
-        self._n += 1
+        self._add((arch, fidelity, trial, worker, cost, start, finish, wall, incumbent, incumbent_val,
+                   incumbent_test, *(values[m] for m in self._vals)))
 
     # ------------------------------------------------------------- reading
     def __len__(self) -> int:
-        return self._n
+        return self._n + len(self._pending)
 
     def _view(self, a: np.ndarray) -> np.ndarray:
+        self._flush()
         v = a[: self._n]
         v = v.view()
         v.flags.writeable = False
@@ -273,6 +291,7 @@ class Trace:
         return self.finish
 
     def _rows_at(self, x, axis: str) -> np.ndarray:
+        self._flush()
         x = np.asarray(x, dtype=np.float64)
         if axis == "time":
             pos = np.searchsorted(self._cols["finish"][: self._n], x, side="right")
@@ -284,7 +303,7 @@ class Trace:
 
     def incumbent_test_at(self, x, axis: str = "time") -> np.ndarray:
         """Step function: incumbent test accuracy at simulated times (or evaluation counts) ``x``."""
-        rows = self._rows_at(x, axis)
+        rows = self._rows_at(x, axis)  # flushes
         inc = np.concatenate([[np.nan], self._cols["incumbent_test"][: self._n]])
         return inc[rows + 1]
 
@@ -295,6 +314,7 @@ class Trace:
 
     def final(self) -> dict:
         """Summary of the end state: incumbent arch index, its val/test accuracy, regret, time."""
+        self._flush()
         if self._n == 0:
             return {"arch": -1, "val_acc": np.nan, "test_acc": np.nan, "regret": np.nan, "time": 0.0, "n": 0}
         last = self._n - 1
@@ -310,6 +330,8 @@ class Trace:
 
     def equals(self, other: "Trace", *, ignore_wall: bool = True) -> bool:
         """Bit-identical columns and values (and meta apart from timings)?"""
+        self._flush()
+        other._flush()
         if len(self) != len(other) or set(self._vals) != set(other._vals):
             return False
         for k in self._cols:
@@ -325,7 +347,7 @@ class Trace:
 
     def __repr__(self) -> str:
         return (f"Trace({self.meta.get('strategy', '?')!r} on {self.meta.get('benchmark', '?')!r}, "
-                f"seed={self.meta.get('seed')}, n={self._n})")
+                f"seed={self.meta.get('seed')}, n={len(self)})")
 
     # ---------------------------------------------------------------- files
     def save(self, path) -> Path:
@@ -334,6 +356,7 @@ class Trace:
         if path.suffix != ".npz":
             path = path.with_suffix(path.suffix + ".npz") if path.suffix else path.with_suffix(".npz")
         path.parent.mkdir(parents=True, exist_ok=True)
+        self._flush()
         arrays = {f"col/{k}": a[: self._n] for k, a in self._cols.items()}
         arrays.update({f"values/{m}": a[: self._n] for m, a in self._vals.items()})
         arrays["meta"] = np.array(json.dumps(self.meta, sort_keys=True))
@@ -366,13 +389,6 @@ class Trace:
 
 
 # ---------------------------------------------------------------------------- run
-@dataclass
-class _RunState:
-    trial: int
-    fidelity: int
-    cost: float  # full cumulative cost of the run so far
-
-
 def _strategy_name(factory, strategy) -> str:
     return getattr(strategy, "name", None) or getattr(factory, "__name__", type(strategy).__name__)
 
@@ -387,21 +403,319 @@ def _hparams(factory) -> dict:
     return out
 
 
-def run(strategy: Callable[..., Strategy], benchmark, budget, seed: int, *, n_workers: int = 1,
-        fidelity: int | None = None, callbacks: Iterable[Callable[[Trace], None]] = (),
-        name: str | None = None, record: str | Sequence[str] = "static") -> Trace:
-    """Run one search on the simulated clock and return its :class:`Trace`.
+_TRIAL_BLOCK: int | None = None
 
+
+def _trial_block() -> int:
+    """How many recorded-seed draws a run takes from its query RNG at once: 256 when
+    ``rng.integers(k, size=n)`` yields exactly the draws of ``n`` calls ``rng.integers(k)``
+    (checked once; numpy's bounded integers do), else 1.  The query RNG draws nothing else,
+    so traces are the same either way."""
+    global _TRIAL_BLOCK
+    if _TRIAL_BLOCK is None:
+        ok = True
+        for k in (1, 2, 3, 5):
+            a, b = np.random.default_rng(2024), np.random.default_rng(2024)
+            ok &= [int(a.integers(k)) for _ in range(300)] == b.integers(k, size=300).tolist()
+        _TRIAL_BLOCK = 256 if ok else 1
+    return _TRIAL_BLOCK
+
+
+class _Search:
+    """Checks and set-up shared by every run of one search (strategy factory, benchmark, budget,
+    workers): the benchmark's facts, the metrics queried and the oracle (per strategy metric
+    set), and the seed-mean top-fidelity ``test_acc`` of incumbents (cached for all runs)."""
+
+    def __init__(self, strategy, benchmark, budget, n_workers, fidelity, callbacks, name, record):
+        if isinstance(strategy, Strategy):
+            raise TypeError("run() takes a strategy factory (the class, or functools.partial(Class, **hparams)), "
+                            "not an instance: the run seed must seed the strategy")
+        if not callable(strategy):
+            raise TypeError(f"strategy must be callable (space, seed) -> Strategy, got {type(strategy).__name__}")
+        if int(n_workers) < 1:
+            raise ValueError(f"n_workers must be >= 1, got {n_workers}")
+        self.factory = strategy
+        self.benchmark = benchmark
+        self.n_workers = int(n_workers)
+        self.budget = Budget.parse(budget, benchmark)
+        self.callbacks = list(callbacks)
+        self.name = name
+        self.space = benchmark.space
+        fids = np.asarray(benchmark.fidelities, dtype=np.int64)
+        self.fids = fids
+        self.fid_set = frozenset(fids.tolist())
+        self.default_fid = int(fids[-1]) if fidelity is None else int(fids[benchmark.fidelity_pos(fidelity)])
+        self.top_fid = int(fids[-1])
+        self.continues = benchmark.fidelity_kind == "epoch_of_schedule"
+        self.n_seeds = int(getattr(benchmark, "n_seeds", 1))
+        self.record = record
+        self.hparams = _hparams(strategy)
+        self.space_name = self.space.name
+        self.index_of = getattr(self.space, "_index_map", lambda: None)() or {}  # ops -> index
+        self.final_test: dict[int, float] = {}
+        self._metric_sets: dict = {}
+
+    def metric_set(self, strat: Strategy) -> tuple:
+        """``(q_metrics, s_items, c_items, constraints, oracle, q_scalar, static_tail)`` for a
+        strategy's metrics and constraints; ``s_items``/``c_items`` pair each strategy metric /
+        constraint with its position in ``q_metrics`` (the order of a trace row's values);
+        one-architecture queries ask for ``q_scalar`` and append ``static_tail[k][index]``."""
+        s_metrics = tuple(strat.metrics)
+        constraints = dict(strat.constraints)
+        key = (s_metrics, tuple(constraints.items()))
+        got = self._metric_sets.get(key)
+        if got is not None:
+            return got
+        bench = self.benchmark
+        leak = [m for m in s_metrics if m.startswith("test")]
+        if leak:
+            raise ValueError(f"strategy {strat.name!r} asks for test metrics {leak}: search may only use "
+                             "training/validation data")
+        for m in ("val_acc", "test_acc"):
+            if m not in bench.metrics:
+                raise KeyError(f"{bench.name}: the runner needs metric {m!r}; available: {list(bench.metrics)}")
+        bench.check_metrics(list(s_metrics) + list(constraints))  # KeyError naming valid metrics
+        rec = self.record
+        extra = list(bench.static_metrics) if isinstance(rec, str) and rec == "static" else list(rec)
+        if extra:
+            bench.check_metrics(extra)
+        q = tuple(dict.fromkeys(["val_acc", "test_acc", *s_metrics, *constraints, *extra]))
+        pos = {m: k for k, m in enumerate(q)}
+        # one-architecture queries read the trailing static metrics (they depend on neither seed
+        # nor fidelity) from whole-space lists, built once per benchmark, instead of asking for them
+        static = set(bench.static_metrics)
+        n_tail = 0
+        while n_tail < len(q) - 2 and q[len(q) - 1 - n_tail] in static:
+            n_tail += 1
+        tail: tuple = ()
+        if n_tail and self.space.size <= _STATIC_LOOKUP_LIMIT and hasattr(bench, "table"):
+            tail = tuple(_static_list(bench, m) for m in q[len(q) - n_tail:])
+        got = (q, tuple((m, pos[m]) for m in s_metrics), tuple((pos[m], cap) for m, cap in constraints.items()),
+               constraints, oracle(bench, constraints), q[:len(q) - len(tail)], tail)
+        self._metric_sets[key] = got
+        return got
+
+    def test_value(self, i: int) -> float:
+        """Seed-mean ``test_acc`` of architecture ``i`` at the top fidelity (reported, not charged)."""
+        v = self.final_test.get(i)
+        if v is None:
+            ev = self.benchmark.query(np.array([i], dtype=np.int64), fidelity=self.top_fid, seed="mean",
+                                      metrics=["test_acc"])
+            v = self.final_test[i] = float(np.asarray(ev.values["test_acc"]).reshape(-1)[0])
+        return v
+
+
+def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
+    """Answer the jobs ``(run, index, fidelity, trial, paid, suggestion, arch)`` of one or many
+    runs with one query per (fidelity, metric set), one recorded seed per row.
+
+    Returns ``(values tuple in q_metrics order, full cumulative cost)`` per job, and the seconds
+    spent querying (the callers charge them to the runs)."""
+    bench = search.benchmark
+    tb = time.perf_counter()
+    if len(jobs) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
+        r, i, f, trial, _, _, arch = jobs[0]
+        q = r.q_scalar
+        ev = bench.query(arch, fidelity=f, trial=trial, metrics=q)
+        vals = ev.values  # (1,) arrays
+        c = float(ev.cost[0])
+        v = [float(vals[m][0]) for m in q]
+        for col in r.static_tail:
+            v.append(col[i])
+        out = [(tuple(v), c if math.isfinite(c) else _mean_cost(bench, f))]
+        return out, time.perf_counter() - tb
+    f0, q0 = jobs[0][2], jobs[0][0].q_metrics
+    if all(j[2] == f0 and j[0].q_metrics is q0 for j in jobs):  # the common case: one group
+        groups = {(f0, q0): range(len(jobs))}
+    else:
+        groups = {}
+        for k, job in enumerate(jobs):
+            groups.setdefault((job[2], job[0].q_metrics), []).append(k)
+    out: list = [None] * len(jobs)
+    for (f, q), rows in groups.items():
+        if len(rows) == 1:
+            out[rows[0]] = _evaluate(search, [jobs[rows[0]]])[0][0]
+            continue
+        ev = bench.query(np.array([jobs[r][1] for r in rows], dtype=np.int64), fidelity=f,
+                         trial=np.array([jobs[r][3] for r in rows], dtype=np.int64), metrics=q)
+        vals = zip(*[np.asarray(ev.values[m], dtype=np.float64).reshape(-1).tolist() for m in q])
+        cost = np.asarray(ev.cost, dtype=np.float64).reshape(-1).tolist()
+        for r, v, c in zip(rows, vals, cost):
+            out[r] = (v, c if math.isfinite(c) else _mean_cost(bench, f))
+    return out, time.perf_counter() - tb
+
+
+class _Run:
+    """One search on its own simulated clock: strategy, query RNG, trace, event queue (free
+    workers, running jobs), the runs of each architecture it trained, the incumbent and timers.
+
+    :meth:`step` advances it until it needs evaluations; :meth:`start` puts the answered jobs on
+    the workers; :meth:`close` ends it.  ``run`` drives one of them, ``run_many`` many in lockstep.
+    """
+
+    def __init__(self, search: _Search, seed):
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
+            raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+        self.search = search
+        bench, space = search.benchmark, search.space
+        s_strat, s_query = np.random.SeedSequence(int(seed)).spawn(2)
+        strat = search.factory(space, int(s_strat.generate_state(1, dtype=np.uint32)[0]))
+        if not isinstance(strat, Strategy):
+            raise TypeError(f"the strategy factory returned {type(strat).__name__}, not a Strategy")
+        strat.setup(search.fids, bench.fidelity_kind)
+        self.strat = strat
+        self.qrng = np.random.default_rng(s_query)
+        self.trials: list[int] = []
+        self.tpos = 0
+        (self.q_metrics, self.s_items, self.c_items, constraints, the_oracle, self.q_scalar,
+         self.static_tail) = search.metric_set(strat)
+        self.name = search.name or _strategy_name(search.factory, strat)
+        meta = {
+            "strategy": self.name, "strategy_class": type(strat).__name__, "hparams": search.hparams,
+            "benchmark": bench.name, "space": space.name, "seed": int(seed), "budget": search.budget.to_dict(),
+            "n_workers": search.n_workers, "cost_unit": bench.cost_unit, "fidelity_kind": bench.fidelity_kind,
+            "fidelities": search.fids.tolist(), "default_fidelity": search.default_fid, "oracle": the_oracle,
+            "constraints": constraints, "allows_repeats": bool(strat.allows_repeats),
+            "multi_fidelity": bool(strat.multi_fidelity),
+        }
+        try:
+            import nasbench
+
+            meta["nasbench_version"] = nasbench.__version__
+        except Exception:  # pragma: no cover
+            pass
+        self.trace = Trace(self.q_metrics, meta)
+        self.add_row = self.trace._pending.append  # Trace._add, bound once
+        self.runs: dict[int, tuple] = {}  # index -> (trial, fidelity reached, full cost so far)
+        self.heap: list = []  # (finish, seq, start, worker, job)
+        self.free = list(range(search.n_workers))
+        self.clock = 0.0
+        self.n_started = 0
+        self.seq = 0
+        self.accepting = True
+        self.inc_row, self.inc_val, self.inc_test = -1, -math.inf, math.nan
+        budget = search.budget
+        self.finish_limit = math.inf if budget.cost is None else budget.cost * (1 + 1e-12)
+        self.t_strat = self.t_bench = 0.0
+        self.t0 = time.perf_counter()
+
+    def _jobs(self, suggestions) -> list:
+        """``(run, index, fidelity, trial, paid, suggestion, arch)`` per suggestion: a higher
+        fidelity of an architecture this run trained continues that training on
+        ``epoch_of_schedule`` tables (same recorded seed, its cost so far paid); anything else
+        is a new training with the next recorded seed drawn by the query RNG
+        (``qrng.integers(n_seeds)``, drawn in blocks)."""
+        search = self.search
+        index_of, runs = search.index_of, self.runs
+        jobs = []
+        for s in suggestions:
+            if s.__class__ is Suggestion or isinstance(s, Suggestion):
+                arch, f = s.arch, s.fidelity
+            elif isinstance(s, Architecture):
+                arch, f = s, None
+            else:
+                raise TypeError(f"strategy {self.name!r} returned {type(s).__name__}; expected Suggestion")
+            i = index_of.get(arch.ops) if arch.__class__ is Architecture and arch.space == search.space_name \
+                else None
+            if i is None:
+                i = search.space.index(arch)  # checks the architecture
+            if f is None:
+                f = search.default_fid
+            else:
+                f = int(f)
+                if f not in search.fid_set:
+                    raise ValueError(f"strategy {self.name!r} asked for fidelity {f}; {search.benchmark.name} has "
+                                     f"{search.fids.tolist()}")
+            st = runs.get(i)
+            if st is not None and f > st[1] and search.continues:
+                jobs.append((self, i, f, st[0], st[2], s, arch))
+            else:
+                if self.tpos == len(self.trials):
+                    self.trials = self.qrng.integers(search.n_seeds, size=_trial_block()).tolist()
+                    self.tpos = 0
+                self.tpos += 1
+                jobs.append((self, i, f, self.trials[self.tpos - 1], 0.0, s, arch))
+        return jobs
+
+    def step(self) -> list | None:
+        """Advance until the strategy has suggested jobs to evaluate (returned) or the run is
+        over (None): fill free workers with suggestions, else record the next finished job."""
+        max_evals, max_cost = self.search.budget.evaluations, self.search.budget.cost
+        while True:
+            if self.accepting and self.free:
+                k = len(self.free)
+                if max_evals is not None:
+                    k = min(k, max_evals - self.n_started)
+                elif self.clock >= max_cost or self.n_started >= _MAX_EVALUATIONS:
+                    k = 0
+                if k <= 0:
+                    self.accepting = False
+                else:
+                    ts = time.perf_counter()
+                    sugg = self.strat.ask(k)
+                    self.t_strat += time.perf_counter() - ts
+                    if len(sugg) > k:
+                        raise RuntimeError(f"strategy {self.name!r} returned {len(sugg)} suggestions for ask({k})")
+                    if sugg:
+                        return self._jobs(sugg)
+                    if not self.heap:
+                        return None  # the strategy has nothing more to suggest
+            if not self.heap or not self._complete():
+                return None
+
+    def start(self, jobs: list, results: list) -> None:
+        """Put answered jobs on free workers at the current simulated time."""
+        runs, heap, free, clock = self.runs, self.heap, self.free, self.clock
+        for (_, i, f, trial, paid, s, _), (values, full) in zip(jobs, results):
+            runs[i] = (trial, f, full)
+            cost = max(full - paid, 0.0)
+            heapq.heappush(heap, (clock + cost, self.seq, clock, heapq.heappop(free), (i, f, trial, cost, values, s)))
+            self.seq += 1
+        self.n_started += len(jobs)
+
+    def _complete(self) -> bool:
+        """Record the next finished job and tell the strategy; False when the cost budget ends the run."""
+        finish, _, start, w, (i, f, trial, cost, values, s) = heapq.heappop(self.heap)
+        if finish > self.finish_limit:
+            return False  # this and every later job would end after the budget
+        self.clock = finish
+        v = values[0]  # val_acc
+        if v > self.inc_val and math.isfinite(v) and (
+                not self.c_items or all(values[p] <= cap for p, cap in self.c_items)):
+            self.inc_row, self.inc_val = len(self.trace), v
+            tb = time.perf_counter()
+            self.inc_test = self.search.test_value(i)
+            self.t_bench += time.perf_counter() - tb
+        inc = self.inc_row
+        ts = time.perf_counter()
+        self.add_row((i, f, trial, w, cost, start, finish, ts - self.t0, inc,
+                      self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
+        self.strat.tell([s], {m: np.array([values[p]]) for m, p in self.s_items})
+        self.t_strat += time.perf_counter() - ts
+        heapq.heappush(self.free, w)
+        if self.search.callbacks:
+            for cb in self.search.callbacks:
+                cb(self.trace)
+        return True
+
+    def close(self, wall: float | None = None) -> Trace:
+        """The finished trace, with its timings in ``meta`` (``wall`` given by ``run_many``)."""
+        wall = time.perf_counter() - self.t0 if wall is None else wall
+        self.trace.meta.update(wall_seconds=wall, strategy_seconds=self.t_strat, benchmark_seconds=self.t_bench)
+        self.trace._flush()
+        return self.trace
+
+
+_RUN_DOC = """
     Parameters
     ----------
     strategy : callable ``(space, seed) -> Strategy``
         A strategy class or ``functools.partial(Class, **hparams)`` (see the module docstring).
     benchmark : Benchmark
     budget : Budget, int (evaluations) or str (``"150"``, ``"3600s"``, ``"300x"``)
-    seed : int
-        Run seed; spawns the strategy seed and the query RNG.
+    {seed}
     n_workers : int
-        Asynchronous simulated workers.
+        Asynchronous simulated workers (per run).
     fidelity : int or None
         Fidelity used for suggestions without one (default: the top fidelity), e.g. 12 to search
         on NB201's 12-epoch signal.
@@ -413,170 +727,65 @@ def run(strategy: Callable[..., Strategy], benchmark, budget, seed: int, *, n_wo
         Extra metrics recorded in the trace for every evaluation (never shown to the strategy):
         ``"static"`` (default) records all the benchmark's static metrics (params, FLOPs,
         latency, ...), so Pareto fronts can be drawn for any strategy.
-    """
-    if isinstance(strategy, Strategy):
-        raise TypeError("run() takes a strategy factory (the class, or functools.partial(Class, **hparams)), "
-                        "not an instance: the run seed must seed the strategy")
-    if not callable(strategy):
-        raise TypeError(f"strategy must be callable (space, seed) -> Strategy, got {type(strategy).__name__}")
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if int(n_workers) < 1:
-        raise ValueError(f"n_workers must be >= 1, got {n_workers}")
-    n_workers = int(n_workers)
-    budget = Budget.parse(budget, benchmark)
-    callbacks = list(callbacks)
-    space = benchmark.space
-    fids = np.asarray(benchmark.fidelities, dtype=np.int64)
-    default_fid = int(fids[-1]) if fidelity is None else int(fids[benchmark.fidelity_pos(fidelity)])
-    top_fid = int(fids[-1])
+"""
 
-    s_strat, s_query = np.random.SeedSequence(int(seed)).spawn(2)
-    strat = strategy(space, int(s_strat.generate_state(1, dtype=np.uint32)[0]))
-    if not isinstance(strat, Strategy):
-        raise TypeError(f"the strategy factory returned {type(strat).__name__}, not a Strategy")
-    strat.setup(fids, benchmark.fidelity_kind)
-    qrng = np.random.default_rng(s_query)
 
-    s_metrics = tuple(strat.metrics)
-    leak = [m for m in s_metrics if m.startswith("test")]
-    if leak:
-        raise ValueError(f"strategy {strat.name!r} asks for test metrics {leak}: search may only use "
-                         "training/validation data")
-    constraints = dict(strat.constraints)
-    for m in ("val_acc", "test_acc"):
-        if m not in benchmark.metrics:
-            raise KeyError(f"{benchmark.name}: the runner needs metric {m!r}; available: {list(benchmark.metrics)}")
-    benchmark.check_metrics(list(s_metrics) + list(constraints))  # KeyError naming valid metrics
-    extra = list(benchmark.static_metrics) if isinstance(record, str) and record == "static" else list(record)
-    if extra:
-        benchmark.check_metrics(extra)
-    q_metrics = list(dict.fromkeys(["val_acc", "test_acc", *s_metrics, *constraints, *extra]))
+def run(strategy: Callable[..., Strategy], benchmark, budget, seed: int, *, n_workers: int = 1,
+        fidelity: int | None = None, callbacks: Iterable[Callable[[Trace], None]] = (),
+        name: str | None = None, record: str | Sequence[str] = "static") -> Trace:
+    search = _Search(strategy, benchmark, budget, n_workers, fidelity, callbacks, name, record)
+    r = _Run(search, seed)
+    jobs = r.step()
+    while jobs is not None:
+        results, seconds = _evaluate(search, jobs)
+        r.t_bench += seconds
+        r.start(jobs, results)
+        jobs = r.step()
+    return r.close()
 
-    the_oracle = oracle(benchmark, constraints)
-    name = name or _strategy_name(strategy, strat)
-    meta = {
-        "strategy": name, "strategy_class": type(strat).__name__, "hparams": _hparams(strategy),
-        "benchmark": benchmark.name, "space": space.name, "seed": int(seed), "budget": budget.to_dict(),
-        "n_workers": n_workers, "cost_unit": benchmark.cost_unit, "fidelity_kind": benchmark.fidelity_kind,
-        "fidelities": fids.tolist(), "default_fidelity": default_fid, "oracle": the_oracle,
-        "constraints": constraints, "allows_repeats": bool(strat.allows_repeats),
-        "multi_fidelity": bool(strat.multi_fidelity),
-    }
-    try:
-        import nasbench
 
-        meta["nasbench_version"] = nasbench.__version__
-    except Exception:  # pragma: no cover
-        pass
-    trace = Trace(q_metrics, meta)
-
-    n_seeds = int(getattr(benchmark, "n_seeds", 1))
-    runs: dict[int, _RunState] = {}
-    final_test: dict[int, float] = {}
-    t_strat = t_bench = 0.0
+def run_many(strategy: Callable[..., Strategy], benchmark, budget, seeds: Iterable[int], *, n_workers: int = 1,
+             fidelity: int | None = None, callbacks: Iterable[Callable[[Trace], None]] = (),
+             name: str | None = None, record: str | Sequence[str] = "static") -> list[Trace]:
+    search = _Search(strategy, benchmark, budget, n_workers, fidelity, callbacks, name, record)
     t0 = time.perf_counter()
+    runs = [_Run(search, s) for s in seeds]
+    active = runs
+    while active:
+        asked, batch = [], []
+        for r in active:
+            jobs = r.step()
+            if jobs is not None:
+                asked.append((r, jobs))
+                batch += jobs
+        if batch:
+            results, seconds = _evaluate(search, batch)
+            share = seconds / len(batch)
+            k = 0
+            for r, jobs in asked:
+                n = len(jobs)
+                r.t_bench += share * n
+                r.start(jobs, results[k:k + n])
+                k += n
+        active = [r for r, _ in asked]
+    # wall time: each run's strategy and query time plus an equal share of the rest
+    total = time.perf_counter() - t0
+    rest = max(total - sum(r.t_strat + r.t_bench for r in runs), 0.0) / max(len(runs), 1)
+    return [r.close(r.t_strat + r.t_bench + rest) for r in runs]
 
-    def evaluate(suggestions) -> list[tuple]:
-        """Query a batch; returns (idx, fid, trial, charged cost, {metric: value}, suggestion)."""
-        nonlocal t_bench
-        jobs = []
-        groups: dict[tuple[int, int], list[int]] = {}
-        for s in suggestions:
-            if isinstance(s, Suggestion):
-                arch, f = s.arch, s.fidelity
-            elif isinstance(s, Architecture):
-                arch, f = s, None
-            else:
-                raise TypeError(f"strategy {name!r} returned {type(s).__name__}; expected Suggestion")
-            i = space.index(arch)
-            f = default_fid if f is None else int(f)
-            if f not in fids:
-                raise ValueError(f"strategy {name!r} asked for fidelity {f}; {benchmark.name} has {fids.tolist()}")
-            st = runs.get(i)
-            if benchmark.fidelity_kind == "epoch_of_schedule" and st is not None and f > st.fidelity:
-                trial, paid = st.trial, st.cost
-            else:
-                trial, paid = int(qrng.integers(n_seeds)), 0.0
-            jobs.append([i, f, trial, paid, None, s])
-            groups.setdefault((f, trial), []).append(len(jobs) - 1)
-        tb = time.perf_counter()
-        for (f, trial), rows in groups.items():
-            # one architecture: pass the value itself (tables answer it on a scalar fast path)
-            what = (jobs[rows[0]][5].arch if isinstance(jobs[rows[0]][5], Suggestion) else jobs[rows[0]][5]) \
-                if len(rows) == 1 else np.array([jobs[r][0] for r in rows], dtype=np.int64)
-            ev = benchmark.query(what, fidelity=f, trial=trial, metrics=q_metrics)
-            cost = np.asarray(ev.cost, dtype=np.float64).reshape(-1)
-            vals = {m: np.asarray(ev.values[m], dtype=np.float64).reshape(-1) for m in q_metrics}
-            for k, r in enumerate(rows):
-                full = cost[k] if math.isfinite(cost[k]) else _mean_cost(benchmark, f)
-                jobs[r][4] = ({m: float(vals[m][k]) for m in q_metrics}, float(full))
-        t_bench += time.perf_counter() - tb
-        out = []
-        for i, f, trial, paid, (values, full), s in jobs:
-            runs[i] = _RunState(trial, f, full)
-            out.append((i, f, trial, max(full - paid, 0.0), values, s))
-        return out
 
-    def report_test(i: int) -> float:
-        nonlocal t_bench
-        if i not in final_test:
-            tb = time.perf_counter()
-            ev = benchmark.query(np.array([i], dtype=np.int64), fidelity=top_fid, seed="mean", metrics=["test_acc"])
-            final_test[i] = float(np.asarray(ev.values["test_acc"]).reshape(-1)[0])
-            t_bench += time.perf_counter() - tb
-        return final_test[i]
+run.__doc__ = """Run one search on the simulated clock and return its :class:`Trace`.
+""" + _RUN_DOC.format(seed="seed : int\n        Run seed; spawns the strategy seed and the query RNG.")
 
-    heap: list = []
-    free = list(range(n_workers))
-    clock = 0.0
-    n_started = 0
-    seq = 0
-    accepting = True
-    inc_row, inc_val, inc_test = -1, -math.inf, math.nan
-    while True:
-        if accepting and free:
-            k = len(free)
-            if budget.evaluations is not None:
-                k = min(k, budget.evaluations - n_started)
-            elif clock >= budget.cost or n_started >= _MAX_EVALUATIONS:
-                k = 0
-            if k <= 0:
-                accepting = False
-            else:
-                ts = time.perf_counter()
-                sugg = strat.ask(k)
-                t_strat += time.perf_counter() - ts
-                if len(sugg) > k:
-                    raise RuntimeError(f"strategy {name!r} returned {len(sugg)} suggestions for ask({k})")
-                if sugg:
-                    for job in evaluate(sugg):
-                        w = heapq.heappop(free)
-                        heapq.heappush(heap, (clock + job[3], seq, clock, w, job))
-                        seq += 1
-                    n_started += len(sugg)
-                    continue  # fill the remaining free workers first
-                if not heap:
-                    break  # the strategy has nothing more to suggest
-        if not heap:
-            break
-        finish, _, start, w, (i, f, trial, cost, values, s) = heapq.heappop(heap)
-        if budget.cost is not None and finish > budget.cost * (1 + 1e-12):
-            break  # this and every later job would end after the budget
-        clock = finish
-        feasible = all(values[m] <= cap for m, cap in constraints.items())
-        v = values["val_acc"]
-        if feasible and math.isfinite(v) and v > inc_val:
-            inc_row, inc_val, inc_test = len(trace), v, report_test(i)
-        trace.append(arch=i, fidelity=f, trial=trial, worker=w, cost=cost, start=start, finish=finish,
-                     wall=time.perf_counter() - t0, values=values, incumbent=inc_row,
-                     incumbent_val=inc_val if inc_row >= 0 else math.nan, incumbent_test=inc_test)
-        ts = time.perf_counter()
-        strat.tell([s], {m: np.array([values[m]]) for m in s_metrics})
-        t_strat += time.perf_counter() - ts
-        heapq.heappush(free, w)
-        for cb in callbacks:
-            cb(trace)
+run_many.__doc__ = """Run one strategy for many seeds together (lockstep) and return their traces, in
+    ``seeds`` order: ``run_many(f, b, budget, seeds)[k]`` equals ``run(f, b, budget, seeds[k])``
+    bit for bit (apart from the wall-clock column and timings).
 
-    trace.meta.update(wall_seconds=time.perf_counter() - t0, strategy_seconds=t_strat, benchmark_seconds=t_bench)
-    return trace
+    Each run keeps its own strategy, query RNG and event queue; at every round each unfinished
+    run advances until its strategy has suggested what to evaluate next, and all those
+    suggestions are answered by one batched query (one recorded seed per row, see
+    ``Benchmark.query(trial=...)``), then each run starts its jobs and is told its results in
+    its own completion order.  Lookups, bookkeeping and Python overhead are so shared across
+    runs; only the strategies' own ``ask``/``tell`` remain per run.  ``meta["wall_seconds"]`` of
+    each trace is its strategy and query time plus an equal share of the rest.
+""" + _RUN_DOC.format(seed="seeds : iterable of int\n        Run seeds (each as in :func:`run`).")

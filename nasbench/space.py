@@ -6,6 +6,7 @@ architecture is ``sum(ops[e] * K**e)`` (edge 0 is the least significant digit). 
 """
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import Iterable, Sequence
 
 import numpy as np
@@ -14,6 +15,12 @@ from nasbench.rng import as_generator
 from nasbench.types import Architecture
 
 __all__ = ["SearchSpace"]
+
+#: spaces up to this size keep an ops -> index dict and an index -> Architecture cache (built
+#: lazily), so converting architectures costs a dict lookup instead of a validated dot product
+_CACHE_LIMIT = 1 << 20
+_get_ops = attrgetter("ops")
+_get_space = attrgetter("space")
 
 
 class SearchSpace:
@@ -44,6 +51,13 @@ class SearchSpace:
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
 
+    def __getstate__(self) -> dict:
+        """Pickle without the lookup caches (rebuilt on first use)."""
+        state = dict(self.__dict__)
+        state.pop("_ops_to_index", None)
+        state.pop("_arch_of", None)
+        return state
+
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other)
 
@@ -71,17 +85,48 @@ class SearchSpace:
             )
         return self.arch(arch.ops)
 
+    def _index_map(self) -> dict | None:
+        """``{ops tuple: index}`` over the whole space (None for spaces over ``_CACHE_LIMIT``)."""
+        d = self.__dict__.get("_ops_to_index")
+        if d is None:
+            if self.size > _CACHE_LIMIT:
+                return None
+            d = {tuple(r): k for k, r in enumerate(self.all_ops().tolist())}
+            self.__dict__["_ops_to_index"] = d
+        return d
+
     def index(self, arch: Architecture) -> int:
         """Our index of ``arch``: ``sum(ops[e] * K**e)``, in ``0 .. size-1``."""
+        if arch.__class__ is Architecture and arch.space == self.name:
+            d = self._index_map()
+            if d is not None:
+                i = d.get(arch.ops)
+                if i is not None:
+                    return i
         self.check(arch)
         return int(np.dot(np.asarray(arch.ops, dtype=np.int64), self._weights))
 
     def from_index(self, i: int) -> Architecture:
-        """Inverse of :meth:`index`."""
+        """Inverse of :meth:`index` (one shared value per index in spaces up to ``2**20``)."""
+        cache = self.__dict__.get("_arch_of")
+        if cache is not None:
+            a = cache.get(i)
+            if a is not None:
+                return a
         i = int(i)
-        if not 0 <= i < self.size:
-            raise ValueError(f"{self.name}: index {i} out of range 0..{self.size - 1}")
-        return Architecture(self.name, tuple(int(o) for o in self.ops_from_index(i)))
+        size = self.size
+        if not 0 <= i < size:
+            raise ValueError(f"{self.name}: index {i} out of range 0..{size - 1}")
+        ops, rest, K = [], i, self.n_ops
+        for _ in range(self.n_edges):
+            rest, o = divmod(rest, K)
+            ops.append(o)
+        a = Architecture(self.name, tuple(ops))
+        if size <= _CACHE_LIMIT:
+            if cache is None:
+                cache = self.__dict__["_arch_of"] = {}
+            cache[i] = a
+        return a
 
     def index_ops(self, ops: np.ndarray) -> np.ndarray:
         """Vectorised :meth:`index`: ``(n, L)`` op ids -> ``(n,)`` int64 indices."""
@@ -110,12 +155,14 @@ class SearchSpace:
     def as_indices(self, archs) -> np.ndarray:
         """Normalise any batch form to an ``(n,)`` int64 index array.
 
-        Accepts a list of :class:`Architecture`, a single :class:`Architecture`, an ``(n, L)``
-        integer op array, or an ``(n,)`` integer index array.  The array forms never loop in
+        Accepts a list of :class:`Architecture`, a single :class:`Architecture` or int index, an
+        ``(n, L)`` integer op array, or an ``(n,)`` integer index array.  The array forms never loop in
         Python.
         """
         if isinstance(archs, Architecture):
             return np.array([self.index(archs)], dtype=np.int64)
+        if isinstance(archs, (int, np.integer)) and not isinstance(archs, bool):  # one index
+            return self.as_indices(np.array([archs], dtype=np.int64))
         if isinstance(archs, np.ndarray):
             if not np.issubdtype(archs.dtype, np.integer):
                 raise TypeError(f"architecture arrays must be integer, got dtype {archs.dtype}")
@@ -133,10 +180,19 @@ class SearchSpace:
                     raise ValueError(f"{self.name}: indices must be in 0..{self.size - 1}")
                 return idx
             raise ValueError(f"architecture arrays must be 1-D (indices) or 2-D (ops), got {archs.ndim}-D")
-        archs = list(archs)
+        if archs.__class__ is not list:
+            archs = list(archs)
         if archs and not isinstance(archs[0], Architecture):
             return self.as_indices(np.asarray(archs))
-        return np.fromiter((self.index(a) for a in archs), dtype=np.int64, count=len(archs))
+        n = len(archs)
+        if n > 1 and set(map(type, archs)) == {Architecture} and set(map(_get_space, archs)) == {self.name}:
+            d = self._index_map()
+            if d is not None:  # one dict lookup per architecture (several million a second)
+                try:
+                    return np.fromiter(map(d.__getitem__, map(_get_ops, archs)), dtype=np.int64, count=n)
+                except KeyError:  # a wrong length or op id: the checked path says which
+                    pass
+        return np.fromiter((self.index(a) for a in archs), dtype=np.int64, count=n)
 
     # -------------------------------------------------------------- sampling
     def sample(self, rng, n: int | None = None, *, as_array: bool = False):

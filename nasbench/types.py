@@ -31,7 +31,7 @@ class Architecture:
 
     def __post_init__(self) -> None:
         # normalise to a tuple of python ints so equal archs hash equally
-        object.__setattr__(self, "ops", tuple(int(o) for o in self.ops))
+        object.__setattr__(self, "ops", tuple(map(int, self.ops)))
 
     def __repr__(self) -> str:
         return f"Architecture({self.space!r}, {self.ops})"
@@ -73,3 +73,11 @@ class Evaluation:
             raise KeyError(
                 f"metric {metric!r} not in this evaluation; available: {sorted(self.values)}"
             ) from None
+
+
+def _evaluation(values, cost, fidelity, fidelities, cost_unit) -> Evaluation:
+    """``Evaluation(values, cost, fidelity, fidelities, cost_unit)`` without the frozen
+    dataclass's per-field ``object.__setattr__`` (for scalar query paths; same object)."""
+    e = object.__new__(Evaluation)
+    e.__dict__.update(values=values, cost=cost, fidelity=fidelity, fidelities=fidelities, cost_unit=cost_unit)
+    return e

@@ -7,6 +7,10 @@ Measured in one run, on one table:
 * open: time of ``TabularBenchmark(path)`` after imports and peak RSS (imports included), each in
   a fresh subprocess (median of 5 processes);
 * single-architecture query latency (one metric at one fidelity; also all metrics);
+* every form of a one-architecture query (a bare ``Architecture``, a list of one, an index array
+  of one, a ``(1, L)`` op array) with every seed form (an int, a Generator, ``"mean"``,
+  ``trial=k``): one metric at one fidelity, and the runner's metric set (all metrics + static);
+  the spread (slowest / fastest form) is the figure to watch;
 * batched throughput (archs/s) for a batch of ``--batch`` random architectures: one metric at one
   fidelity, all metrics at one fidelity, whole curves, seed mean, and the three batch forms;
 * the same lookups on a baseline built from the same data the way NB201-style APIs hold it:
@@ -18,7 +22,8 @@ Measured in one run, on one table:
 Without ``--table``, ``tabular_data/nb201_mnist1d.h5`` is used when it exists, else a synthetic
 full-size table (15,625 rows x 3 seeds x 10 epochs, every row filled, values from
 ``SyntheticBenchmark``) is written to a temporary directory with the same writer.
-Timings are medians over ``--repeats`` runs (targets are judged on medians; the best run is
+Timings (process CPU time, so that other work on a shared machine inflates them less) are
+medians over ``--repeats`` runs (targets are judged on medians; the best run is
 shown too); nothing here is asserted by tests.  Peak RSS is ``VmHWM`` of the fresh process
 (``ru_maxrss`` would include the parent's memory at fork).
 """
@@ -119,10 +124,10 @@ def timeit(key: str, fn, repeats: int, inner: int = 1) -> float:
     fn()
     ts = []
     for _ in range(repeats):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         for _ in range(inner):
             fn()
-        ts.append((time.perf_counter() - t0) / inner)
+        ts.append((time.process_time() - t0) / inner)
     BEST[key] = min(ts)
     return statistics.median(ts)
 
@@ -152,6 +157,24 @@ def baseline_query(rows: dict, idx: list, cols: list, fpos: int, metrics: list, 
             out[m].append(row[m][s][fpos])
         for m in static:
             out[m].append(row[m])
+    return out
+
+
+def single_forms(bench, arch, fidelity: int, metrics, repeats: int, inner: int = 2000) -> dict:
+    """Median seconds of a one-architecture query per (arch form, seed form)."""
+    space = bench.space
+    i = space.index(arch)
+    forms = {"Architecture": arch, "[Architecture]": [arch], "index array (1,)": np.array([i]),
+             "op array (1, L)": space.ops_from_index(np.array([i]))}
+    g = np.random.default_rng(0)
+    seeds = {"seed=int": dict(seed=7), "seed=Generator": dict(seed=g), "seed='mean'": dict(seed="mean"),
+             "trial=k": dict(trial=0)}
+    out = {}
+    for fname, a in forms.items():
+        for sname, kw in seeds.items():
+            out[(fname, sname)] = timeit(f"form {fname} {sname}",
+                                         lambda a=a, kw=kw: bench.query(a, fidelity=fidelity, metrics=metrics, **kw),
+                                         repeats, inner)
     return out
 
 
@@ -203,10 +226,15 @@ def main(argv=None) -> int:
     run("all_metrics", lambda: bench.query(idx, fidelity=f, seed=rng))
     run("curves_one_metric", lambda: bench.query(idx, fidelity=None, seed=rng, metrics=one))
     run("archs_list_one_metric", lambda: bench.query(archs, fidelity=f, seed=rng, metrics=one), max(3, R // 5))
+    run("as_indices_list", lambda: space.as_indices(archs), max(3, R // 5))
     a = space.from_index(int(idx[0]))
     run("single", lambda: bench.query(a, fidelity=f, seed=rng, metrics=one), R, 2000)
     run("single_int_seed", lambda: bench.query(a, fidelity=f, seed=0, metrics=one), R, 2000)
     run("single_all", lambda: bench.query(a, fidelity=f, seed=rng), R, 2000)
+    runner_metrics = list(dict.fromkeys(["val_acc", "test_acc", *bench.static_metrics]))
+    forms_one = single_forms(bench, a, f, one, max(3, R // 3))
+    forms_all = single_forms(bench, a, f, runner_metrics, max(3, R // 3), 1000)
+    res["single_forms_us"] = {f"{k[0]} {k[1]}": [forms_one[k] * 1e6, forms_all[k] * 1e6] for k in forms_one}
 
     rows, build_s = build_baseline(bench)
     cols = rng.integers(0, bench.n_seeds, size=n).tolist()
@@ -221,7 +249,7 @@ def main(argv=None) -> int:
     res["best_seconds"] = dict(BEST)
     res["baseline_build_s"] = build_s
 
-    thr = {k: n / v for k, v in t.items() if not k.startswith("single") and k != "base_single"}
+    thr = {k: n / v for k, v in t.items() if not k.startswith("single") and k not in ("base_single", "as_indices_list")}
     res["archs_per_s"] = thr
     ratio_one = thr["one_metric"] / thr["base_one_metric"]
     ratio_all = thr["all_metrics"] / thr["base_all_metrics"]
@@ -247,12 +275,23 @@ def main(argv=None) -> int:
     line("seed=int", f"{t['single_int_seed'] * 1e6:8.2f} us")
     line("all metrics + static + cost", f"{t['single_all'] * 1e6:8.2f} us")
     line("baseline dict-of-rows, one value", f"{t['base_single'] * 1e6:8.2f} us")
+    print(f"\nevery form of a one-architecture query, us (val_acc | runner's {len(runner_metrics)} metrics)")
+    seed_forms = list(dict.fromkeys(k[1] for k in forms_one))
+    print(f"  {'':<20}" + "".join(f"{sf:>20s}" for sf in seed_forms))
+    for af in dict.fromkeys(k[0] for k in forms_one):
+        print(f"  {af:<20}" + "".join(f"{forms_one[(af, sf)] * 1e6:9.2f} |{forms_all[(af, sf)] * 1e6:8.2f} "
+                                      for sf in seed_forms))
+    for label, d in (("val_acc", forms_one), ("runner metrics", forms_all)):
+        line(f"slowest / fastest form ({label})", f"{max(d.values()) / min(d.values()):8.2f} x "
+             f"({min(d.values()) * 1e6:.2f} .. {max(d.values()) * 1e6:.2f} us)")
     print(f"\nbatched, {n:,} random architectures (median of {R})")
     line("one metric, one fidelity, index array", f"{thr['one_metric']:10.3g} archs/s "
          f"(best {n / BEST['one_metric']:.3g})", ">= 1e7",
          thr["one_metric"] >= TARGETS["one_metric_per_s"])
     line("  same, (n, L) op array", f"{thr['one_metric_ops']:10.3g} archs/s")
-    line("  same, list of Architecture (Python loop to indices)", f"{thr['archs_list_one_metric']:10.3g} archs/s")
+    line("  same, list of Architecture", f"{thr['archs_list_one_metric']:10.3g} archs/s")
+    line("  list of Architecture -> index array alone (space.as_indices)", f"{n / t['as_indices_list']:10.3g} archs/s",
+         ">= 1e6", n / t["as_indices_list"] >= 1e6)
     line("  same, seed='mean'", f"{thr['one_metric_mean']:10.3g} archs/s")
     line("  whole curves (fidelity=None)", f"{thr['curves_one_metric']:10.3g} archs/s")
     line(f"all {len(bench.metrics)} metrics + {len(bench.static_metrics)} static + cost, one fidelity",

@@ -131,6 +131,27 @@ def test_leaderboard_job_writes_everything_and_resumes(tmp_path):
     assert t.meta["strategy"] == "rs" and t.meta["seed"] == 0
 
 
+def test_leaderboard_job_runs_in_lockstep_with_the_traces_of_single_runs(tmp_path):
+    """The job runs each strategy's seeds with run_many; the traces are those of run(), and a
+    partial rerun (one trace file lost) runs only the missing seed."""
+    from nasbench.catalog import get_benchmark, strategy_factory
+    from nasbench.jobs.leaderboard import LeaderboardJob, run_leaderboard
+
+    job = LeaderboardJob(benchmark="synthetic", strategies=("re", "hb"), seeds=3, first_seed=5, budget="6x",
+                         out=str(tmp_path / "lb"), progress=False, formats=("png",))
+    run_leaderboard(job)
+    bench = get_benchmark("synthetic")
+    for s in job.strategies:
+        for k in (5, 6, 7):
+            saved = Trace.load(tmp_path / "lb" / "traces" / s / f"seed_{k}.npz")
+            assert saved.equals(run(strategy_factory(s, bench), bench, "6x", seed=k, name=s)), (s, k)
+    (tmp_path / "lb" / "traces" / "hb" / "seed_6.npz").unlink()
+    again = run_leaderboard(job)
+    assert again.runs_done == 1 and again.runs_reused == 5
+    assert Trace.load(tmp_path / "lb" / "traces" / "hb" / "seed_6.npz").equals(
+        run(strategy_factory("hb", bench), bench, "6x", seed=6, name="hb"))
+
+
 def test_job_refuses_bad_input(tmp_path):
     import nasbench
     from nasbench.jobs.leaderboard import LeaderboardJob, check_out_dir, run_leaderboard

@@ -224,3 +224,35 @@ def test_partial_tables_charge_the_mean_cost_for_missing_results():
     missing = np.isnan(tr.values["val_acc"])
     assert missing.any() and np.isfinite(tr.cost).all()
     assert tr.cost[missing] == pytest.approx(mean_full_cost(fx))
+
+
+# ---------------------------------------------------------------- lockstep
+@pytest.mark.parametrize("strategy", ["rs", "re", "ls", "reinforce", "hb", "bohb", "nsga2", "re-capped"])
+@pytest.mark.parametrize("workers", [1, 3])
+def test_run_many_equals_run_seed_by_seed(bench, strategy, workers):
+    from nasbench.catalog import strategy_factory
+    from nasbench.runner import run_many
+
+    f = strategy_factory(strategy, bench)
+    seeds = [4, 0, 11, 4, 2]  # any order, repeats allowed
+    for budget in (30, "4x"):
+        many = run_many(f, bench, budget, seeds, n_workers=workers)
+        assert len(many) == len(seeds)
+        for s, tr in zip(seeds, many):
+            one = run(f, bench, budget, s, n_workers=workers)
+            assert tr.equals(one), (strategy, workers, budget, s)
+            assert tr.meta["wall_seconds"] >= tr.meta["strategy_seconds"]
+
+
+def test_run_many_callbacks_and_errors(bench):
+    from nasbench.runner import run_many
+
+    seen = []
+    traces = run_many(RandomSearch, bench, 5, [0, 1], callbacks=[lambda tr: seen.append((tr.meta["seed"], len(tr)))])
+    assert sorted(seen) == [(s, n) for s in (0, 1) for n in range(1, 6)]
+    assert [len(t) for t in traces] == [5, 5]
+    assert run_many(RandomSearch, bench, 5, []) == []
+    with pytest.raises(TypeError, match="seed"):
+        run_many(RandomSearch, bench, 5, [0, "1"])
+    with pytest.raises(TypeError, match="factory"):
+        run_many(RandomSearch(bench.space, 0), bench, 5, [0])

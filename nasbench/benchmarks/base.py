@@ -38,7 +38,9 @@ def check_trial(trial, n: int, n_seeds: int) -> int | np.ndarray:
     Raises ``ValueError`` for a value out of range or an array of the wrong shape, and
     ``TypeError`` for anything that is not an integer (bools included).
     """
-    if trial.__class__ is int or (isinstance(trial, (int, np.integer)) and not isinstance(trial, bool)):
+    if trial.__class__ is int and 0 <= trial < n_seeds:
+        return trial
+    if isinstance(trial, (int, np.integer)) and not isinstance(trial, bool):
         t = int(trial)
         if not 0 <= t < n_seeds:
             raise ValueError(f"trial={t} out of range: this table has {n_seeds} seed(s)")

@@ -27,7 +27,7 @@ from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, check_trial, 
 from nasbench.io.hdf5 import TableData, TableError, open_table
 from nasbench.space import SearchSpace
 from nasbench.spaces import NB201Space
-from nasbench.types import Architecture, Evaluation
+from nasbench.types import Architecture, Evaluation, _evaluation
 
 __all__ = ["TabularBenchmark", "load_benchmark", "available_benchmarks", "user_data_dir", "search_dirs",
            "table_filename"]
@@ -91,14 +91,12 @@ class TabularBenchmark(Benchmark):
         self._L, self._K = self.space.n_edges, self.space.n_ops
         self._fpos = {int(f): i for i, f in enumerate(self.fidelities)}
         self._mean: dict[str, np.ndarray] = {}
-        self._metric_split: dict = {}
+        self._plans: dict = {}
+        self._splits: dict = {}
         ev = (self.fidelities / self.fidelities[-1]).astype(np.float32)
         ev.setflags(write=False)
         self._eval_cost = ev
         self._coverage: float | None = None
-        self._arrays: dict[str, np.ndarray] = {}
-        self._ops_to_index: dict | None = None
-        self._all_split = (list(self.metrics), list(self.static_metrics))
         self._nb201_inverse: np.ndarray | None = None
 
     # ------------------------------------------------------------ metadata
@@ -173,11 +171,15 @@ class TabularBenchmark(Benchmark):
         values are ``(n,)`` at one fidelity or ``(n, n_fid)`` for ``fidelity=None``; static
         values ``(n,)``; ``cost`` has the per-epoch shape.  Values are float32, NaN = missing.
         """
-        if isinstance(archs, (Architecture, int, np.integer)) and not isinstance(archs, bool):
-            return self._query_one(archs, fidelity, seed, trial, metrics)
-        per, static = self.check_metrics(metrics)
+        one = _one_arch(archs)
+        if one is not None:
+            return self._query_one(one, fidelity, seed, trial, metrics)
+        key = metrics if metrics is None or metrics.__class__ is str else tuple(metrics)
+        split = self._splits.get(key)
+        if split is None:
+            split = self._splits[key] = self.check_metrics(metrics)
         idx = self.space.as_indices(archs)
-        return self._query_idx(idx, fidelity, seed, trial, per, static)
+        return self._query_idx(idx, fidelity, seed, trial, *split)
 
     def query_nb201_index(self, nb201_idx, **kwargs) -> Evaluation:
         """:meth:`query` by NAS-Bench-201's official index (``(n,)`` ints or one int).
@@ -214,7 +216,9 @@ class TabularBenchmark(Benchmark):
     def _query_idx(self, idx: np.ndarray, fidelity, seed, trial, per: list[str], static: list[str]) -> Evaluation:
         n = len(idx)
         S, F = self.n_seeds, len(self.fidelities)
-        fpos = None if fidelity is None else self.fidelity_pos(fidelity)
+        fpos = None if fidelity is None else self._fpos.get(fidelity)
+        if fidelity is not None and fpos is None:
+            fpos = self.fidelity_pos(fidelity)  # raises, naming the valid fidelities
         cols = self._cols(n, seed, trial)
         values: dict[str, np.ndarray] = {}
         has_cost = self._data.has_cost
@@ -249,73 +253,113 @@ class TabularBenchmark(Benchmark):
                           cost_unit=self.cost_unit)
 
     def _query_one(self, a, fidelity, seed, trial, metrics) -> Evaluation:
-        """Scalar path: same result as ``query([a], ...)``, without array set-up (a few us)."""
-        if a.__class__ is Architecture and a.space == self.space.name:
+        """Scalar path: same result as ``query([a], ...)``, without array set-up (a few us).
+
+        ``a``: an :class:`Architecture`, an int, or an ``(L,)`` op row (a ``(1, L)`` array's).
+        """
+        cls = a.__class__
+        if cls is Architecture and a.space == self.space.name:
             i = self._ops_index().get(a.ops)
             if i is None:  # wrong length or op ids: let the space say what is wrong
                 i = self.space.index(a)
         elif isinstance(a, Architecture):
             i = self.space.index(a)  # raises: architecture from another space
+        elif cls is np.ndarray:  # one op row
+            i = self._ops_index().get(tuple(a.tolist()))
+            if i is None:
+                i = int(self.space.as_indices(a[None])[0])  # raises the batch path's error
         else:
             i = int(a)
             if not 0 <= i < self._size:
                 raise ValueError(f"{self.space.name}: index {i} out of range 0..{self._size - 1}")
-        if metrics is None:
-            per, static = self._all_split
-        else:
-            key = (metrics,) if isinstance(metrics, str) else tuple(metrics)
-            split = self._metric_split.get(key)
-            if split is None:
-                split = self._metric_split[key] = self.check_metrics(list(key))
-            per, static = split
-        # seed column, drawn exactly as pick_seeds draws the first of a batch
-        if trial is None and not self.seeds_are_means and seed.__class__ is np.random.Generator:
+        # seed column, drawn exactly as pick_seeds draws the first of a batch (None: seed mean)
+        if trial is not None:
+            t = check_trial(trial, 1, self.n_seeds)
+            if self.seeds_are_means:
+                _check_seed_type(seed)
+                col = None
+            else:
+                col = t if t.__class__ is int else int(t[0])
+        elif seed.__class__ is str:
+            if seed != "mean":
+                raise ValueError(f"seed must be an int, a np.random.Generator or 'mean', got {seed!r}")
+            col = None
+        elif self.seeds_are_means:
+            _check_seed_type(seed)
+            col = None
+        elif seed.__class__ is np.random.Generator:
             col = int(seed.integers(0, self.n_seeds))
-        elif trial is not None or self.seeds_are_means or isinstance(seed, str):
-            c = self._cols(1, seed, trial)
-            col = None if c is None else int(c[0])
         elif isinstance(seed, (int, np.integer)) and not isinstance(seed, bool):
             col = _first_draw(int(seed), self.n_seeds)
         else:
             col = int(pick_seeds(1, self.n_seeds, seed, None)[0])  # raises the contract's TypeError
-        has_cost = self._data.has_cost
-        arrays = self._arrays
+        key = (metrics if metrics is None or metrics.__class__ is str else tuple(metrics), col is None, fidelity)
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._plans[key] = self._plan_one(metrics, col is None, fidelity)
+        per, static, cost, f = plan
         values = {}
-        if fidelity is not None:
-            f = self._fpos.get(fidelity)
-            if f is None:
-                f = self.fidelity_pos(fidelity)
-            sl = slice(f, f + 1)
+        if f is None:  # whole curves
             if col is None:
-                for m in per:
-                    values[m] = self._seed_mean(m)[i, sl].copy()
-                cost = self._seed_mean("__cost__")[i, sl].copy() if has_cost else self._eval_cost[sl].copy()
+                for m, A in per:
+                    values[m] = A[i:i + 1].copy()
+                c = cost[i:i + 1].copy() if cost is not None else self._eval_cost[None].copy()
             else:
-                for m in per:
-                    A = arrays.get(m)
-                    if A is None:
-                        A = arrays[m] = self._arr(m)
-                    values[m] = A[i, col, sl].copy()
-                cost = self._data.cost()[i, col, sl].copy() if has_cost else self._eval_cost[sl].copy()
+                for m, A in per:
+                    values[m] = A[i, col:col + 1].copy()
+                c = cost[i, col:col + 1].copy() if cost is not None else self._eval_cost[None].copy()
         else:
             if col is None:
-                for m in per:
-                    values[m] = self._seed_mean(m)[i:i + 1].copy()
-                cost = self._seed_mean("__cost__")[i:i + 1].copy() if has_cost else self._eval_cost[None].copy()
+                for m, A in per:
+                    values[m] = A[i, f:f + 1].copy()
+                c = cost[i, f:f + 1].copy() if cost is not None else self._eval_cost[f:f + 1].copy()
             else:
-                for m in per:
-                    values[m] = self._arr(m)[i, col:col + 1].copy()
-                cost = self._data.cost()[i, col:col + 1].copy() if has_cost else self._eval_cost[None].copy()
-        for m in static:
-            values[m] = self._data.static(m)[i:i + 1].copy()
-        return Evaluation(values, cost, fidelity, self.fidelities, self.cost_unit)
+                for m, A in per:
+                    values[m] = A[i, col, f:f + 1].copy()
+                c = cost[i, col, f:f + 1].copy() if cost is not None else self._eval_cost[f:f + 1].copy()
+        for m, A in static:
+            values[m] = A[i:i + 1].copy()
+        return _evaluation(values, c, fidelity, self.fidelities, self.cost_unit)
+
+    def _plan_one(self, metrics, mean: bool, fidelity):
+        """What :meth:`_query_one` reads for one (metrics, seed mean?, fidelity) key: the arrays
+        of the per-epoch and static metrics, the cost array and the fidelity column."""
+        per, static = self.check_metrics(metrics)
+        f = None if fidelity is None else self._fpos.get(fidelity)
+        if fidelity is not None and f is None:
+            f = self.fidelity_pos(fidelity)  # raises, naming the valid fidelities
+        arr = self._seed_mean if mean else self._arr
+        cost = None
+        if self._data.has_cost:
+            cost = self._seed_mean("__cost__") if mean else self._data.cost()
+        return ([(m, arr(m)) for m in per], [(m, self._data.static(m)) for m in static], cost, f)
 
     def _ops_index(self) -> dict:
-        """ops tuple -> index, built on the first scalar query (about 10 ms)."""
-        d = self._ops_to_index
-        if d is None:
-            d = self._ops_to_index = {tuple(r): k for k, r in enumerate(self.space.all_ops().tolist())}
-        return d
+        """ops tuple -> index (the space's dict, built on first use, about 10 ms)."""
+        return self.space._index_map()
+
+
+def _one_arch(archs):
+    """The one architecture of a one-architecture query in any form (a bare Architecture or
+    int, a list of one, an index array of one, a ``(1, L)`` op array), else None."""
+    cls = archs.__class__
+    if cls is Architecture or cls is int:
+        return archs
+    if cls is list:
+        if len(archs) == 1:
+            a = archs[0]
+            if a.__class__ is Architecture or a.__class__ is int:
+                return a
+        return None
+    if cls is np.ndarray:
+        if archs.dtype.kind in "iu" and len(archs.shape) in (1, 2) and archs.shape[0] == 1:
+            return int(archs[0]) if archs.ndim == 1 else archs[0]
+        return None
+    if isinstance(archs, (Architecture, np.integer)) and not isinstance(archs, bool):
+        return archs
+    if isinstance(archs, int) and not isinstance(archs, bool):
+        return int(archs)
+    return None
 
 
 def _check_seed_type(seed) -> None:

@@ -4,7 +4,9 @@ Benchmark, in this order: the one named in the job; the shipped table ``nb201-mn
 (``tabular_data/nb201_mnist1d.h5``); an NB201 CIFAR-10 table the user imported
 (``nasbench import``); otherwise the synthetic benchmark (not real data — the demo says so).
 It prints which benchmark it runs on, its coverage when the table is incomplete, the leaderboard
-table and the path of the regret figure.
+table and the path of the regret figure.  Each strategy's seeds run together in lockstep
+(:func:`nasbench.runner.run_many`, through the leaderboard job), so all but the model-based
+strategies take well under a second.
 """
 from __future__ import annotations
 

@@ -3,7 +3,10 @@
 Writes into ``out``:
 
 * ``traces/<strategy>/seed_<k>.npz`` — one :class:`~nasbench.runner.Trace` per run (reused on a
-  rerun with the same settings, so an interrupted job resumes);
+  rerun with the same settings, so an interrupted job resumes).  The seeds of a strategy run
+  together in lockstep (:func:`~nasbench.runner.run_many`: same traces as one run per seed, one
+  batched query per step); model-based strategies, whose time is their model's, run one seed
+  at a time so that an interruption loses at most one run;
 * ``leaderboard.md`` and ``leaderboard.csv`` — the summary table; ``curves.csv`` — anytime
   regret statistics and average ranks on the time grid;
 * ``regret.{png,pdf}``, ``ranks.{png,pdf}``, ``final.{png,pdf}`` and, when a multi-objective
@@ -18,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from nasbench.catalog import DEFAULT_STRATEGIES, STRATEGIES, cost_metric, get_benchmark, strategy_factory
-from nasbench.runner import Budget, Trace, mean_full_cost, run
+from nasbench.runner import Budget, Trace, mean_full_cost, run_many
 
 __all__ = ["LeaderboardJob", "LeaderboardReport", "run_leaderboard", "check_out_dir"]
 
@@ -129,23 +132,29 @@ def run_leaderboard(job: LeaderboardJob, benchmark=None) -> LeaderboardReport:
     try:
         for s in job.strategies:
             bar.set_postfix_str(s)
-            for k in range(job.first_seed, job.first_seed + job.seeds):
+            seeds = list(range(job.first_seed, job.first_seed + job.seeds))
+            got: dict[int, Trace] = {}
+            for k in seeds:
                 path = out / "traces" / s / f"seed_{k}.npz"
-                tr = None
                 if job.resume and path.is_file():
                     try:
                         old = Trace.load(path)
-                        tr = old if _matches(old, s, bench, budget, k, job) else None
+                        if _matches(old, s, bench, budget, k, job):
+                            got[k] = old
                     except (ValueError, OSError, KeyError):
-                        tr = None
-                if tr is None:
-                    tr = run(factories[s], bench, budget, k, n_workers=job.workers, fidelity=job.fidelity, name=s)
-                    tr.save(path)
+                        pass
+            reused += len(got)
+            bar.update(len(got))
+            todo = [k for k in seeds if k not in got]
+            groups = [[k] for k in todo] if STRATEGIES[s].kind == "model-based" else [todo] if todo else []
+            for group in groups:
+                for k, tr in zip(group, run_many(factories[s], bench, budget, group, n_workers=job.workers,
+                                                 fidelity=job.fidelity, name=s)):
+                    tr.save(out / "traces" / s / f"seed_{k}.npz")
+                    got[k] = tr
                     done += 1
-                else:
-                    reused += 1
-                traces[s].append(tr)
-                bar.update(1)
+                bar.update(len(group))
+            traces[s] = [got[k] for k in seeds]
     finally:
         bar.close()
 

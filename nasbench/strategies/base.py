@@ -26,6 +26,7 @@ the incumbent among feasible evaluations only.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -84,6 +85,7 @@ class Strategy:
         self._K = space.n_ops
         self._L = space.n_edges
         self._pow = [self._K**e for e in range(self._L)]
+        self._size = space.size
 
     # ------------------------------------------------------------ contract
     @property
@@ -121,17 +123,20 @@ class Strategy:
     def _check_tell(self, suggestions, values) -> tuple[list[int], list[int | None]]:
         """Indices and fidelities of ``suggestions``; checks that ``values`` have shape ``(n,)``."""
         idx, fid = [], []
+        index = self.space.index
         for s in suggestions:
-            if isinstance(s, Suggestion):
-                idx.append(self.space.index(s.arch))
+            if s.__class__ is Suggestion or isinstance(s, Suggestion):
+                idx.append(index(s.arch))
                 fid.append(s.fidelity)
             else:
-                idx.append(self.space.index(s))
+                idx.append(index(s))
                 fid.append(None)
+        n = (len(idx),)
         for m in self.metrics:
             if m not in values:
                 raise KeyError(f"{self.name}: tell() needs metric {m!r}; got {sorted(values)}")
-            if np.shape(values[m]) != (len(idx),):
+            v = values[m]
+            if (v.shape if v.__class__ is np.ndarray else np.shape(v)) != n:
                 raise ValueError(f"{self.name}: values[{m!r}] must have shape ({len(idx)},), got {np.shape(values[m])}")
         return idx, fid
 
@@ -142,29 +147,38 @@ class Strategy:
         v = v if higher_is_better(m) else -v
         return np.where(np.isnan(v), -np.inf, v)
 
+    def _score_list(self, values: Mapping[str, np.ndarray], metric: str | None = None) -> list[float]:
+        """``_score(values, metric).tolist()`` computed on Python floats (same values, no arrays)."""
+        m = self.objective if metric is None else metric
+        v = values[m]
+        v = v.tolist() if v.__class__ is np.ndarray and v.dtype == np.float64 else \
+            np.asarray(v, dtype=np.float64).tolist()
+        if higher_is_better(m):
+            return [x if x == x else -math.inf for x in v]
+        return [-x if x == x else -math.inf for x in v]
+
     def _arch(self, i: int) -> Architecture:
-        ops, rest = [], int(i)
-        for _ in range(self._L):
-            rest, o = divmod(rest, self._K)
-            ops.append(o)
-        return Architecture(self.space.name, tuple(ops))
+        return self.space.from_index(int(i))
 
     def _ops(self, i: int) -> list[int]:
-        ops, rest = [], int(i)
-        for _ in range(self._L):
-            rest, o = divmod(rest, self._K)
-            ops.append(o)
-        return ops
+        return list(self.space.from_index(i).ops)
 
     def _index(self, ops: Sequence[int]) -> int:
+        d = self.space._index_map()
+        if d is not None:
+            i = d.get(tuple(ops))
+            if i is not None:
+                return i
         return int(sum(int(o) * p for o, p in zip(ops, self._pow)))
 
     def _suggest(self, indices: Sequence[int], fidelity: int | None = None) -> list[Suggestion]:
         """Mark ``indices`` as asked and wrap them as suggestions."""
+        asked, arch = self._asked, self.space.from_index
         out = []
         for i in indices:
-            self._asked.add(int(i))
-            out.append(Suggestion(self._arch(i), fidelity))
+            i = int(i)
+            asked.add(i)
+            out.append(Suggestion(arch(i), fidelity))
         return out
 
     def _ask_evolving(self, n: int, in_warmup, make_child) -> list[Suggestion]:
@@ -187,7 +201,7 @@ class Strategy:
 
     def _random_unseen(self, n: int) -> list[int]:
         """Up to ``n`` distinct uniformly random indices never asked before (fewer if exhausted)."""
-        size = self.space.size
+        size = self._size
         out: list[int] = []
         taken = set()
         if n <= 0:
@@ -196,9 +210,10 @@ class Strategy:
             rest = np.setdiff1d(np.arange(size), np.fromiter(self._asked, dtype=np.int64))
             k = min(n, len(rest))
             return [int(x) for x in self.rng.choice(rest, size=k, replace=False)] if k else []
+        draw, asked = self.rng.integers, self._asked
         while len(out) < n:
-            i = int(self.rng.integers(size))
-            if i not in self._asked and i not in taken:
+            i = int(draw(size))
+            if i not in asked and i not in taken:
                 taken.add(i)
                 out.append(i)
         return out

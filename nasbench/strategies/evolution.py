@@ -47,7 +47,7 @@ class RegularizedEvolution(Strategy):
     def _parent(self) -> int:
         pop = self._population
         k = min(self.sample_size, len(pop))
-        picks = self.rng.choice(len(pop), size=k, replace=False)
+        picks = self.rng.choice(len(pop), size=k, replace=False).tolist()
         best = max(picks, key=lambda j: (self._fitness(pop[j]), -j))
         return pop[best][0]
 
@@ -64,4 +64,4 @@ class RegularizedEvolution(Strategy):
                 self._population.popleft()
 
     def _member_scores(self, values):
-        return self._score(values).tolist()
+        return self._score_list(values)

@@ -118,7 +118,7 @@ class LocalSearch(Strategy):
 
     def tell(self, suggestions, values) -> None:
         idx, _ = self._check_tell(suggestions, values)
-        for i, s in zip(idx, self._score(values).tolist()):
+        for i, s in zip(idx, self._score_list(values)):
             self._pending.discard(i)
             self._scores[i] = s
             if (self.variant == "first" and self._center is not None and i in self._round

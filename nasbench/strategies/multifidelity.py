@@ -174,7 +174,7 @@ class SuccessiveHalving(Strategy):
 
     def tell(self, suggestions, values) -> None:
         idx, fid = self._check_tell(suggestions, values)
-        for i, f, s in zip(idx, fid, self._score(values).tolist()):
+        for i, f, s in zip(idx, fid, self._score_list(values)):
             self._observe(i, f, s)
             b = self._owner.pop((i, f), None)
             if b is None:

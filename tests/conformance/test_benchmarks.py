@@ -156,6 +156,32 @@ def test_per_row_trials(bench, idx, fid):
     _equal(bench.query(archs[0], fidelity=f, trial=trials[:1]), bench.query(idx[:1], fidelity=f, trial=int(trials[0])))
 
 
+def test_one_architecture_forms_agree(bench, idx):
+    """A bare Architecture, a list of one, an index array of one and a (1, L) op array, with
+    every seed form, answer exactly row 0 of a two-row batch query (scalar paths included)."""
+    space = bench.space
+    for i in idx[:4]:
+        i = int(i)
+        a = space.from_index(i)
+        forms = [a, [a], np.array([i]), space.ops_from_index(np.array([i])), i, np.int64(i)]
+        pair = np.array([i, (i + 1) % space.size])
+        for f in (None, bench.max_fidelity):
+            for metrics in (None, ["val_acc"], "test_acc"):
+                for kw in (dict(seed=7), dict(seed="mean"), dict(trial=bench.n_seeds - 1),
+                           dict(trial=np.array([0])), dict(seed="gen")):
+                    def q(x):
+                        k = dict(kw, seed=np.random.default_rng(4)) if kw.get("seed") == "gen" else kw
+                        return bench.query(x, fidelity=f, metrics=metrics, **k)
+                    ref = q(pair) if "trial" not in kw or np.ndim(kw["trial"]) == 0 else \
+                        bench.query(pair, fidelity=f, metrics=metrics, trial=np.array([0, 0]))
+                    for form in forms:
+                        one = q(form)
+                        assert len(one) == 1 and set(one.values) == set(ref.values)
+                        for m in ref.values:
+                            np.testing.assert_array_equal(one[m], ref[m][:1], err_msg=f"{m} {type(form)} {kw}")
+                        np.testing.assert_array_equal(one.cost, ref.cost[:1])
+
+
 def test_per_row_trial_errors(bench, idx):
     n, S = len(idx), bench.n_seeds
     for bad in (np.zeros(n - 1, dtype=int), np.zeros(n + 1, dtype=int), np.zeros((n, 1), dtype=int)):
