@@ -465,6 +465,10 @@ class SurrogateConfig:
         ``K``: virtual seeds (``trial`` in ``0..K-1``).
     n_shape_components : int
         PCA components of the joint learning-curve shape model.
+    direct_epochs : tuple of int
+        Fidelities below the top one whose values get their own predictor per metric (fitted
+        on that epoch's seed mean; replaces the shape model there).  The held-out comparison
+        favours one model per epoch at epoch 1 only.
     donor_neighbours : int
         Training classes (nearest in final validation accuracy) a class's noise donors come from.
     final_params, aux_params : dict
@@ -483,6 +487,7 @@ class SurrogateConfig:
     split_seed: int = 0
     n_virtual_seeds: int = 10
     n_shape_components: int = 6
+    direct_epochs: tuple = ()
     donor_neighbours: int = 64
     final_params: dict = field(default_factory=lambda: dict(n_estimators=1000, learning_rate=0.03, max_depth=6,
                                                              subsample=0.8, colsample_bytree=0.6,
@@ -657,6 +662,21 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
         scale = np.zeros((C, K), dtype=np.float32)
         spread = np.zeros(C)
 
+    # --- own predictors for the low fidelities the shape model fits worst (fitted last, so the
+    # other models and the noise draws do not depend on this setting)
+    direct = [int(f) for f in config.direct_epochs]
+    for f in direct:
+        j = int(np.flatnonzero(bench.fidelities == f)[0]) if f in bench.fidelities[:-1] else None
+        if j is None:
+            raise ValueError(f"direct_epochs: {f} is not a fidelity below the top one of {bench.name}")
+        for m in metrics:
+            say(f"epoch-{f} model: {m}")
+            p = _predictor(config.aux_params, next(seeds)).fit(Xt, target[m][train, j])
+            models[f"epoch{f}_{m}"] = p
+            v = p.predict(X)
+            mean_curves[m][:, j] = np.clip(v, 0.0, 100.0) if m.endswith("_acc") else (
+                np.maximum(v, 0.0) if m.endswith("_loss") else v)
+
     # --- write
     out.mkdir(parents=True, exist_ok=True)
     (out / "models").mkdir(exist_ok=True)
@@ -757,6 +777,7 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
             "predictor": "nasbench.predictors.XGBoostPredictor (xgboost booster, UBJ)",
             "final_epoch": {m: f"models/final_{m}.ubj" for m in metrics},
             "curve_shape": {k: v for k, v in shape_info.items()},
+            "direct_epochs": {str(f): {m: f"models/epoch{f}_{m}.ubj" for m in metrics} for f in direct},
             "cost": ("exp(models/cost_log_total.ubj) * profile" if has_cost else "fidelity / max fidelity"),
             "cost_profile": [float(x) for x in profile],
             "noise": {"spread_model": "models/noise_log_spread.ubj" if "noise_log_spread" in models else None,

@@ -222,3 +222,18 @@ def test_one_seed_fit_has_no_noise_model(table, tmp_path):
     assert "recorded seed 0" in s.metadata["training_data"]["target"]
     with pytest.raises(ValueError, match="train_seed"):
         fit_surrogate(table, tmp_path / "bad", SurrogateConfig(train_seed=5))
+
+
+def test_direct_epochs_only_change_those_epochs(table, tmp_path):
+    kw = dict(train_fraction=0.5, n_virtual_seeds=3, final_params=TINY, aux_params=TINY, donor_neighbours=8)
+    a = SurrogateBenchmark(fit_surrogate(table, tmp_path / "a", SurrogateConfig(direct_epochs=(), **kw)))
+    b = SurrogateBenchmark(fit_surrogate(table, tmp_path / "b", SurrogateConfig(direct_epochs=(1,), **kw)))
+    idx = np.arange(0, a.space.size, 101)
+    for m in a.metrics:
+        x = a.query(idx, fidelity=None, trial=1, metrics=[m])[m]
+        y = b.query(idx, fidelity=None, trial=1, metrics=[m])[m]
+        np.testing.assert_array_equal(x[:, 1:], y[:, 1:])
+        assert not np.array_equal(x[:, 0], y[:, 0])
+    assert (b.path / "models" / "epoch1_val_acc.ubj").is_file()
+    with pytest.raises(ValueError, match="direct_epochs"):
+        fit_surrogate(table, tmp_path / "c", SurrogateConfig(direct_epochs=(table.max_fidelity,), **kw))
