@@ -394,6 +394,9 @@ def _add_surrogate(sub):
     f.add_argument("--virtual-seeds", type=int, default=10, help="K virtual seeds (default: %(default)s)")
     f.add_argument("--name", default=None, help="surrogate name (default: the output folder's name)")
     f.add_argument("--threads", type=int, default=2, help="xgboost threads (default: %(default)s)")
+    f.add_argument("--direct-epochs", type=int, nargs="*", default=[1], metavar="EPOCH",
+                   help="low fidelities with their own predictor per metric instead of the curve-shape model "
+                        "(default: 1; none: pass the flag alone)")
     f.add_argument("-o", "--out", required=True, help="output folder, e.g. surrogates/nb201-mnist1d-xgb20")
     f.set_defaults(func=_run_surrogate_fit)
     i = ssub.add_parser("info", allow_abbrev=False, help="what a surrogate was fitted on and how well it does")
@@ -406,7 +409,7 @@ def _run_surrogate_fit(args) -> int:
 
     out = run_fit(SurrogateFitJob(benchmark=args.benchmark, out=args.out, train_fraction=args.train_fraction,
                                   split_seed=args.split_seed, n_virtual_seeds=args.virtual_seeds, name=args.name,
-                                  n_jobs=args.threads))
+                                  n_jobs=args.threads, direct_epochs=tuple(args.direct_epochs)))
     print(describe_surrogate(out))
     return 0
 

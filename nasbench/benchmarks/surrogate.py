@@ -18,7 +18,8 @@ Model (chosen by held-out error, see the README's "Surrogate benchmarks")
     reduced-rank multi-output model: PCA scores predicted by one small predictor each.
     Cost: ``log`` of the cumulative train time at the top fidelity times the median
     per-epoch profile of the training classes (cumulative, never decreasing).  Static metrics
-    are exact (copied per architecture from the table).  Members of one functional class share
+    are exact (copied per architecture from the table).  At epoch 1 (``direct_epochs``) each
+    metric has its own predictor instead of the shape model, which fits the first epoch worst.  Members of one functional class share
     one prediction and one set of draws, as they share one trained result in the table.
 
 Noise model (``trial``/``seed``)
@@ -467,8 +468,8 @@ class SurrogateConfig:
         PCA components of the joint learning-curve shape model.
     direct_epochs : tuple of int
         Fidelities below the top one whose values get their own predictor per metric (fitted
-        on that epoch's seed mean; replaces the shape model there).  The held-out comparison
-        favours one model per epoch at epoch 1 only.
+        on that epoch's seed mean; replaces the shape model there).  Default: epoch 1, the only
+        one where the held-out comparison favours one model per epoch.
     donor_neighbours : int
         Training classes (nearest in final validation accuracy) a class's noise donors come from.
     final_params, aux_params : dict
@@ -487,7 +488,7 @@ class SurrogateConfig:
     split_seed: int = 0
     n_virtual_seeds: int = 10
     n_shape_components: int = 6
-    direct_epochs: tuple = ()
+    direct_epochs: tuple = (1,)
     donor_neighbours: int = 64
     final_params: dict = field(default_factory=lambda: dict(n_estimators=1000, learning_rate=0.03, max_depth=6,
                                                              subsample=0.8, colsample_bytree=0.6,

@@ -45,6 +45,9 @@ class SurrogateFitJob:
         Surrogate name (default: the folder's name).
     n_jobs : int
         xgboost threads.
+    direct_epochs : tuple of int
+        Low fidelities with their own predictor per metric (see
+        :class:`~nasbench.benchmarks.surrogate.SurrogateConfig`).
     """
 
     benchmark: str
@@ -54,6 +57,7 @@ class SurrogateFitJob:
     n_virtual_seeds: int = 10
     name: str | None = None
     n_jobs: int = 2
+    direct_epochs: tuple[int, ...] = (1,)
 
 
 def run_fit(job: SurrogateFitJob, progress=print) -> Path:
@@ -65,6 +69,7 @@ def run_fit(job: SurrogateFitJob, progress=print) -> Path:
     base = SurrogateConfig()
     cfg = SurrogateConfig(train_fraction=job.train_fraction, split_seed=job.split_seed,
                           n_virtual_seeds=job.n_virtual_seeds, name=job.name or Path(job.out).name,
+                          direct_epochs=tuple(job.direct_epochs),
                           final_params={**base.final_params, "n_jobs": job.n_jobs},
                           aux_params={**base.aux_params, "n_jobs": job.n_jobs})
     out = fit_surrogate(bench, job.out, cfg, progress=progress)
