@@ -28,7 +28,8 @@ Noise model (``trial``/``seed``)
     seed-mean final validation accuracy is nearest to the class's prediction), all metrics and
     epochs together (so curves stay consistent across epochs and metrics), rescaled by the
     ratio of the predicted per-class seed spread (a second predictor fitted on the log seed
-    standard deviation of final ``val_acc``) and by ``sqrt(S / (S - 1))`` (residuals from an
+    standard deviation of final ``val_acc``; the ratio is bounded to [1/3, 3] and each scaled
+    residual to the residual bank's 0.1-99.9 % quantiles at its epoch) and by ``sqrt(S / (S - 1))`` (residuals from an
     ``S``-seed mean are that much smaller than deviations from the true mean).  Accuracies are
     clipped to [0, 100] and losses to >= 0.  The table's train times are shared by its seeds
     (packed training), so virtual seeds share the predicted cost.  Seed semantics as in
@@ -77,6 +78,9 @@ ENCODING_VERSION = 1
 METADATA = "metadata.json"
 PREDICTIONS = "predictions.h5"
 _SPACES: dict[str, type[SearchSpace]] = {"nb201": NB201Space}
+#: bound on the spread ratio that rescales a donor's residual (a donor with a tiny seed spread
+#: would otherwise blow its low-epoch residuals up to absurd draws, e.g. 100 % at epoch 2)
+MAX_SCALE_RATIO = 3.0
 _XGB_MISSING = "fitting a surrogate needs xgboost, an optional dependency: pip install 'nasbench[predictors]'"
 
 
@@ -344,7 +348,12 @@ class SurrogateBenchmark(Benchmark):
         if d is None:
             mean = self._mean[metric]
             K = self.n_seeds
-            r = self._scale[:, :, None] * self._resid[metric][self._donor]  # (C, K, F)
+            scale = np.clip(self._scale, 1.0 / MAX_SCALE_RATIO, MAX_SCALE_RATIO)
+            bank = self._resid[metric]
+            r = scale[:, :, None] * bank[self._donor]  # (C, K, F)
+            if len(bank) > 1:  # no scaled residual beyond the bank's own 0.1 / 99.9 % quantiles
+                lo, hi = np.quantile(bank, [0.001, 0.999], axis=0)
+                r = np.clip(r, lo, hi)
             if K > 1:  # centre over the K draws (their mean is the prediction), keep the variance
                 r = (r - r.mean(1, keepdims=True)) * np.float32(math.sqrt(K / (K - 1)))
             else:
