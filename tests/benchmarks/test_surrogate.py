@@ -237,3 +237,16 @@ def test_direct_epochs_only_change_those_epochs(table, tmp_path):
     assert (b.path / "models" / "epoch1_val_acc.ubj").is_file()
     with pytest.raises(ValueError, match="direct_epochs"):
         fit_surrogate(table, tmp_path / "c", SurrogateConfig(direct_epochs=(table.max_fidelity,), **kw))
+
+
+def test_noise_draws_are_bounded(fitted):
+    """A donor rescaled by an absurd spread ratio cannot push a draw beyond the residual bank's range."""
+    s = SurrogateBenchmark(fitted)
+    s._scale = np.full_like(s._scale, 1e3)
+    K = s.n_seeds
+    for m in ("val_acc", "train_loss"):
+        bank = s._resid[m]
+        lo, hi = np.quantile(bank, [0.001, 0.999], axis=0)
+        dev = s.draws(m) - s._mean[m][:, None, :]
+        bound = (hi - lo) * np.sqrt(K / (K - 1)) + 1e-3
+        assert np.all(np.abs(dev) <= bound[None, None, :])
