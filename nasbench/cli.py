@@ -547,3 +547,47 @@ def _run_predictors_evaluate(args) -> int:
 
 
 _ADDERS.append(_add_predictors)
+
+
+def _add_surrogate(sub):
+    p = sub.add_parser("surrogate", help="surrogate benchmarks: fit one on a table, describe one",
+                       allow_abbrev=False)
+    ssub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    f = ssub.add_parser("fit", allow_abbrev=False, help="fit a surrogate on a fraction of a table's classes",
+                        description="Writes OUT/metadata.json, OUT/predictions.h5 and OUT/models/*.ubj; open it "
+                                    "with load_benchmark('surrogate:NAME') or the folder's path.")
+    f.add_argument("--benchmark", required=True, help="table name (nb201-mnist1d) or path to a .h5 table")
+    f.add_argument("--train-fraction", type=float, default=0.2,
+                   help="share of the table's classes to train on (default: %(default)s)")
+    f.add_argument("--split-seed", type=int, default=0, help="seed of the class split, models and noise draws")
+    f.add_argument("--virtual-seeds", type=int, default=10, help="K virtual seeds (default: %(default)s)")
+    f.add_argument("--name", default=None, help="surrogate name (default: the output folder's name)")
+    f.add_argument("--threads", type=int, default=2, help="xgboost threads (default: %(default)s)")
+    f.add_argument("--direct-epochs", type=int, nargs="*", default=[1], metavar="EPOCH",
+                   help="low fidelities with their own predictor per metric instead of the curve-shape model "
+                        "(default: 1; none: pass the flag alone)")
+    f.add_argument("-o", "--out", required=True, help="output folder, e.g. surrogates/nb201-mnist1d-xgb20")
+    f.set_defaults(func=_run_surrogate_fit)
+    i = ssub.add_parser("info", allow_abbrev=False, help="what a surrogate was fitted on and how well it does")
+    i.add_argument("surrogate", help="surrogate name (in surrogates/) or folder")
+    i.set_defaults(func=_run_surrogate_info)
+
+
+def _run_surrogate_fit(args) -> int:
+    from nasbench.jobs.surrogate import SurrogateFitJob, describe_surrogate, run_fit
+
+    out = run_fit(SurrogateFitJob(benchmark=args.benchmark, out=args.out, train_fraction=args.train_fraction,
+                                  split_seed=args.split_seed, n_virtual_seeds=args.virtual_seeds, name=args.name,
+                                  n_jobs=args.threads, direct_epochs=tuple(args.direct_epochs)))
+    print(describe_surrogate(out))
+    return 0
+
+
+def _run_surrogate_info(args) -> int:
+    from nasbench.jobs.surrogate import describe_surrogate
+
+    print(describe_surrogate(args.surrogate))
+    return 0
+
+
+_ADDERS.append(_add_surrogate)

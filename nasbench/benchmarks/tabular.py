@@ -429,14 +429,28 @@ def available_benchmarks(root=None) -> dict[str, Path]:
     return out
 
 
+def _is_surrogate(name_or_path) -> bool:
+    """``"surrogate:NAME"`` or a folder holding a surrogate's ``metadata.json``."""
+    if isinstance(name_or_path, str) and name_or_path.startswith("surrogate:"):
+        return True
+    return isinstance(name_or_path, (str, Path)) and os.path.isfile(os.path.join(name_or_path, "metadata.json"))
+
+
 def load_benchmark(name_or_path, root=None) -> TabularBenchmark:
     """Open a tabular benchmark by path or by name.
+
+    ``"surrogate:NAME"`` or the path of a surrogate folder opens a
+    :class:`~nasbench.benchmarks.surrogate.SurrogateBenchmark` instead.
 
     A path (``Path``, or a string naming an existing file or ending in ``.h5``) opens that
     file.  A name like ``"nb201-mnist1d"`` opens ``nb201_mnist1d.h5`` from the first of
     :func:`search_dirs` that has it (``root`` alone when given).  An unknown name raises
     ``FileNotFoundError`` listing the tables that are available.
     """
+    if _is_surrogate(name_or_path):
+        from nasbench.benchmarks.surrogate import load_surrogate
+
+        return load_surrogate(name_or_path, root=root)
     if isinstance(name_or_path, Path) or (isinstance(name_or_path, str) and (
             name_or_path.endswith(".h5") or os.sep in name_or_path or os.path.isfile(name_or_path))):
         return TabularBenchmark(name_or_path)

@@ -1,8 +1,8 @@
 """The same contract checks over every benchmark implementation.
 
 Includes the per-row ``trial`` contract (an ``(n,)`` int array, one recorded seed per row).
-Benchmarks: ``SyntheticBenchmark``; ``TabularBenchmark`` on the committed fixture; the
-imported NB201 CIFAR-10 table (when ``../shared/data/nb201`` is present; fails under CI=true
+Benchmarks: ``SyntheticBenchmark``; ``TabularBenchmark`` on the committed fixture; a tiny
+``SurrogateBenchmark`` fitted on that fixture; the imported NB201 CIFAR-10 table (when ``../shared/data/nb201`` is present; fails under CI=true
 without it).  Add new implementations to ``BENCHMARKS``.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from nasbench.benchmarks.tabular import TabularBenchmark
 from nasbench.types import Architecture, Evaluation
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "nb201_tiny.h5"
-BENCHMARKS = ["synthetic", "tabular-fixture", "nb201-cifar10-imported"]
+BENCHMARKS = ["synthetic", "tabular-fixture", "surrogate-fixture", "nb201-cifar10-imported"]
 
 
 @pytest.fixture(scope="session")
@@ -31,12 +31,27 @@ def _imported_cifar10(nb201_data_dir, tmp_path_factory) -> Path:
     return p
 
 
+@pytest.fixture(scope="session")
+def _tiny_surrogate(tmp_path_factory) -> Path:
+    pytest.importorskip("xgboost")
+    from nasbench.benchmarks.surrogate import SurrogateConfig, fit_surrogate
+
+    tiny = dict(n_estimators=10, max_depth=3, learning_rate=0.3, n_jobs=1)
+    cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=4, final_params=tiny, aux_params=tiny,
+                          donor_neighbours=8)
+    return fit_surrogate(TabularBenchmark(FIXTURE), tmp_path_factory.mktemp("surr") / "tiny", cfg)
+
+
 @pytest.fixture(scope="module", params=BENCHMARKS)
 def bench(request) -> Benchmark:
     if request.param == "synthetic":
         return SyntheticBenchmark(n_epochs=5, n_seeds=3)
     if request.param == "tabular-fixture":
         return TabularBenchmark(FIXTURE)
+    if request.param == "surrogate-fixture":
+        from nasbench.benchmarks.surrogate import SurrogateBenchmark
+
+        return SurrogateBenchmark(request.getfixturevalue("_tiny_surrogate"))
     return TabularBenchmark(request.getfixturevalue("_imported_cifar10"))
 
 
