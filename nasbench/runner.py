@@ -484,7 +484,10 @@ class _Search:
                 raise KeyError(f"{bench.name}: the runner needs metric {m!r}; available: {list(bench.metrics)}")
         bench.check_metrics(list(s_metrics) + list(constraints))  # KeyError naming valid metrics
         rec = self.record
-        extra = list(bench.static_metrics) if isinstance(rec, str) and rec == "static" else list(rec)
+        # "static": the objectives a Pareto front may use (params, FLOPs, latency, ...); attached
+        # zero-cost scores (zc_*) are estimates, recorded only when named
+        extra = ([m for m in bench.static_metrics if not m.startswith("zc_")]
+                 if isinstance(rec, str) and rec == "static" else list(rec))
         if extra:
             bench.check_metrics(extra)
         q = tuple(dict.fromkeys(["val_acc", "test_acc", *s_metrics, *constraints, *extra]))
@@ -751,8 +754,9 @@ _RUN_DOC = """
         Strategy name stored in the trace (default: the strategy's ``name``).
     record : "static" or sequence of str
         Extra metrics recorded in the trace for every evaluation (never shown to the strategy):
-        ``"static"`` (default) records all the benchmark's static metrics (params, FLOPs,
-        latency, ...), so Pareto fronts can be drawn for any strategy.
+        ``"static"`` (default) records the benchmark's static metrics (params, FLOPs, latency,
+        ...; not the attached zero-cost scores ``zc_*``, which are recorded only when named), so
+        Pareto fronts can be drawn for any strategy.
 """
 
 
