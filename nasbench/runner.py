@@ -170,7 +170,10 @@ def mean_full_cost(benchmark) -> float:
 
 def oracle(benchmark, constraints: Mapping[str, float] | None = None) -> float:
     """Best seed-mean top-fidelity ``test_acc`` over the space (over feasible architectures
-    ``metric <= cap`` for every item of ``constraints``)."""
+    ``metric <= cap`` for every item of ``constraints``); NaN for benchmarks without an oracle
+    (``has_oracle = False``, e.g. :class:`~nasbench.benchmarks.live.LiveBenchmark`)."""
+    if not getattr(benchmark, "has_oracle", True):
+        return math.nan  # e.g. a live benchmark: the best of the space is unknown
     cons = tuple(sorted((constraints or {}).items()))
     if not cons:
         return _cached(benchmark, ("oracle",), lambda: float(benchmark.best("test_acc")))
@@ -499,7 +502,8 @@ class _Search:
         while n_tail < len(q) - 2 and q[len(q) - 1 - n_tail] in static:
             n_tail += 1
         tail: tuple = ()
-        if n_tail and self.space.size <= _STATIC_LOOKUP_LIMIT and hasattr(bench, "table"):
+        if (n_tail and self.space.size <= _STATIC_LOOKUP_LIMIT and hasattr(bench, "table")
+                and getattr(bench, "cheap_tables", True)):
             tail = tuple(_static_list(bench, m) for m in q[len(q) - n_tail:])
         got = (q, tuple((m, pos[m]) for m in s_metrics), tuple((pos[m], cap) for m, cap in constraints.items()),
                constraints, oracle(bench, constraints), q[:len(q) - len(tail)], tail)
