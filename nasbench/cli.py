@@ -350,3 +350,70 @@ def _run_compare(args) -> int:
 
 
 _ADDERS.append(_add_compare)
+
+
+def _add_estimators(sub):
+    p = sub.add_parser("estimators", help="zero-cost proxies: score a whole table; validate estimators",
+                       allow_abbrev=False)
+    esub = p.add_subparsers(dest="estimators_command", metavar="ACTION")
+    q = esub.add_parser("score", allow_abbrev=False,
+                        help="score every class representative with zero-cost proxies (resumable) and write "
+                             "the companion file <table>_zc.h5 that load_benchmark attaches")
+    q.add_argument("--benchmark", default="nb201-mnist1d")
+    q.add_argument("--proxies", nargs="+", default=["all"], help="proxy names or 'all' (default: all)")
+    q.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="initialisation seeds (default: 0 1 2)")
+    q.add_argument("--batch-size", type=int, default=64)
+    q.add_argument("--limit", type=int, default=None, help="score only the first N of the shuffled plan")
+    q.add_argument("--threads", type=int, default=1, help="torch threads (default: 1)")
+    q.add_argument("-o", "--out", required=True, help="records directory (created; reused to resume)")
+    q.add_argument("--companion", default=None,
+                   help="where to write the companion file (default: none; 'table' = next to the table)")
+    q.set_defaults(func=_run_estimators_score)
+    v = esub.add_parser("validate", allow_abbrev=False,
+                        help="Kendall/Spearman/top-10%%/regret with bootstrap CIs, cost, references; "
+                             "results.csv/.md and a cost-vs-quality figure")
+    v.add_argument("--benchmark", default="nb201-mnist1d")
+    v.add_argument("--estimators", nargs="+", default=["all"],
+                   help="shipped zero-cost scores (synflow, zico, aznas, vote, ..., 'all'), vote:a+b+c, "
+                        "lce@k / sotl@k (default: all)")
+    v.add_argument("--sample", default="all", help="N architectures per population, or 'all' (default)")
+    v.add_argument("--target", default="test_acc")
+    v.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples (default: 200)")
+    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("-o", "--out", required=True, help="output directory")
+    v.set_defaults(func=_run_estimators_validate)
+    p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
+
+
+def _run_estimators_score(args) -> int:
+    from nasbench.estimators.zero_cost import PROXIES
+    from nasbench.jobs.zero_cost import score_space, write_companion
+
+    proxies = PROXIES if args.proxies == ["all"] else tuple(args.proxies)
+    out = score_space(args.out, benchmark=args.benchmark, seeds=tuple(args.seeds), proxies=proxies,
+                      batch_size=args.batch_size, limit=args.limit, threads=args.threads)
+    print(f"records: {out}")
+    if args.companion:
+        from nasbench import load_benchmark
+
+        bench = load_benchmark(args.benchmark)
+        path = write_companion(out, bench, None if args.companion == "table" else args.companion)
+        print(f"companion: {path}")
+    return 0
+
+
+def _run_estimators_validate(args) -> int:
+    from nasbench import load_benchmark
+    from nasbench.jobs.validate_estimators import resolve_estimators, validate, write_report
+
+    bench = load_benchmark(args.benchmark)
+    est = resolve_estimators(bench, args.estimators)
+    sample = None if args.sample == "all" else int(args.sample)
+    rows = validate(bench, est, sample=sample, target=args.target, n_boot=args.n_boot, seed=args.seed)
+    paths = write_report(rows, args.out, title=f"{bench.name}: cost vs Kendall tau ({args.target})")
+    for k, pth in paths.items():
+        print(f"{k}: {pth}")
+    return 0
+
+
+_ADDERS.append(_add_estimators)

@@ -36,6 +36,11 @@ __all__ = ["TabularBenchmark", "load_benchmark", "available_benchmarks", "user_d
 _SPACES: dict[str, type[SearchSpace]] = {"nb201": NB201Space}
 
 
+#: companion files ``<table><suffix>.h5`` whose ``/static`` datasets a table attaches as static
+#: metrics (``_zc``: zero-cost proxy scores, see nasbench.jobs.zero_cost); they are not tables.
+COMPANION_SUFFIXES = ("_zc",)
+
+
 @functools.lru_cache(maxsize=4096)
 def _first_draw(seed: int, n_seeds: int) -> int:
     """The seed column ``pick_seeds(1, n_seeds, seed, None)`` draws, cached (int seeds only)."""
@@ -64,6 +69,10 @@ class TabularBenchmark(Benchmark):
 
     def __init__(self, path, name: str | None = None):
         data = open_table(path)
+        for suffix in COMPANION_SUFFIXES:  # e.g. <table>_zc.h5: shipped zero-cost scores
+            comp = data.path.with_name(data.path.stem + suffix + ".h5")
+            if comp.is_file():
+                data.attach_companion(comp)
         self._data: TableData = data
         space_name = data.attrs["space"]
         if space_name not in _SPACES:
@@ -368,6 +377,8 @@ def available_benchmarks(root=None) -> dict[str, Path]:
     for d in search_dirs(root):
         if d.is_dir():
             for p in sorted(d.glob("*.h5")):
+                if p.stem.endswith(COMPANION_SUFFIXES):
+                    continue
                 out.setdefault(p.stem.replace("_", "-"), p)
     return out
 

@@ -318,6 +318,37 @@ class TableData:
         self.metric_names = tuple(metric_attrs)
         self.static_names = tuple(static_attrs)
         self._cache: dict[str, np.ndarray] = {}
+        self._companion: dict[str, Path] = {}
+
+    def attach_companion(self, path) -> list[str]:
+        """Add the ``/static`` datasets of a companion file (e.g. ``<table>_zc.h5``, the shipped
+        zero-cost scores) as static metrics of this table; returns their names.
+
+        The companion must have root attr ``n_archs`` equal to this table's and ``(n_archs,)``
+        datasets; its arrays are read on first use like the table's own.  Names the table
+        already has are not replaced.
+        """
+        import h5py
+
+        path = Path(path)
+        added = []
+        with h5py.File(path, "r") as f:
+            if int(f.attrs.get("n_archs", -1)) != self.n_archs:
+                _fail(path, f"companion of {self.path.name} must have n_archs={self.n_archs}, "
+                            f"has {f.attrs.get('n_archs')}")
+            g = f.get("static")
+            for name in ([] if g is None else list(g)):
+                if name in self.static_attrs:
+                    continue
+                if g[name].shape != (self.n_archs,):
+                    _fail(path, f"dataset /static/{name} has shape {g[name].shape}, expected ({self.n_archs},)")
+                a = _get_attrs(g[name])
+                a["file"] = path.name
+                self.static_attrs[name] = a
+                self._companion[name] = path
+                added.append(name)
+        self.static_names = tuple(self.static_attrs)
+        return added
 
     @property
     def n_archs(self) -> int:
@@ -345,7 +376,25 @@ class TableData:
         """``(n_archs,)`` float32 values of static metric ``name``."""
         if name not in self.static_attrs:
             raise KeyError(f"{self.path}: no static metric {name!r}; available: {list(self.static_names)}")
+        if name in self._companion:
+            return self._load_companion(name)
         return self._load(f"static/{name}")
+
+    def _load_companion(self, name: str) -> np.ndarray:
+        key = f"companion:{name}"
+        arr = self._cache.get(key)
+        if arr is None:
+            import h5py
+
+            path = self._companion[name]
+            try:
+                with h5py.File(path, "r") as f:
+                    arr = f["static"][name][()]
+            except (OSError, RuntimeError, ValueError, KeyError) as err:
+                raise TableError(f"{path}: dataset /static/{name} is unreadable: {err}") from None
+            arr.setflags(write=False)
+            self._cache[key] = arr
+        return arr
 
     def cost(self) -> np.ndarray | None:
         """``(n_archs, n_seeds, n_fid)`` float32 cumulative train seconds, or None."""
@@ -362,12 +411,12 @@ class TableData:
         return dict(
             space=a["space"], task=a["task"], ops=np.array(self.ops), fidelities=np.array(self.fidelities),
             seeds=np.array(self.seeds), metrics={m: np.array(self.metric(m)) for m in self.metric_names},
-            static={m: np.array(self.static(m)) for m in self.static_names},
+            static={m: np.array(self.static(m)) for m in self.static_names if m not in self._companion},
             cost_train_time=None if not self.has_cost else np.array(self.cost()),
             arch_class=None if self.arch_class is None else np.array(self.arch_class),
             attrs={k: v for k, v in a.items() if k not in skip},
             metric_attrs={m: dict(v) for m, v in self.metric_attrs.items()},
-            static_attrs={m: dict(v) for m, v in self.static_attrs.items()},
+            static_attrs={m: dict(v) for m, v in self.static_attrs.items() if m not in self._companion},
             fidelity_kind=a["fidelity_kind"], fidelity_name=a.get("fidelity_name"), cost_unit=a["cost_unit"],
             seeds_are_means=bool(a.get("seeds_are_means", False)),
         )
