@@ -71,6 +71,21 @@ class LeaderboardJob:
     with_traces: tuple[str, ...] = ()
 
 
+@dataclass
+class LeaderboardReport:
+    """What :func:`run_leaderboard` produced."""
+
+    out: Path
+    leaderboard: object
+    markdown: str
+    files: dict[str, Path] = field(default_factory=dict)
+    benchmark: str = ""
+    budget: Budget | None = None
+    runs_done: int = 0
+    runs_reused: int = 0
+    seconds: float = 0.0
+
+
 def load_extra_traces(dirs, bench) -> dict[str, list[Trace]]:
     """``{name: [Trace ...]}`` from ``<dir>/traces/<name>/seed_*.npz`` of each directory."""
     out: dict[str, list[Trace]] = {}
@@ -86,18 +101,6 @@ def load_extra_traces(dirs, bench) -> dict[str, list[Trace]]:
             if trs:
                 out.setdefault(sdir.name, []).extend(trs)
     return out
-
-    """What :func:`run_leaderboard` produced."""
-
-    out: Path
-    leaderboard: object
-    markdown: str
-    files: dict[str, Path] = field(default_factory=dict)
-    benchmark: str = ""
-    budget: Budget | None = None
-    runs_done: int = 0
-    runs_reused: int = 0
-    seconds: float = 0.0
 
 
 def check_out_dir(out) -> Path:

@@ -22,7 +22,7 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["SupernetRankingJob", "run_supernet_ranking", "plot_vs_epochs"]
+__all__ = ["SupernetRankingJob", "run_supernet_ranking", "plot_vs_epochs", "combine"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +61,8 @@ def run_supernet_ranking(job: SupernetRankingJob, benchmark=None) -> list[dict]:
     ref_rows: list[dict] = []
     epochs = sorted(int(e) for e in job.epochs)
     for sampling in job.sampling:
+        if sampling == "fair":  # five paths per step: the same training compute in a fifth of the epochs
+            epochs = sorted({max(1, int(e) // 5) for e in job.epochs})
         est = Supernet(seed=job.seed, sampling=sampling, epochs_total=epochs[-1], score=job.score,
                        bn_recal=job.bn_recal, device=job.device, progress=job.progress)
         done = 0
@@ -79,6 +81,9 @@ def run_supernet_ranking(job: SupernetRankingJob, benchmark=None) -> list[dict]:
                     rows.append(row)
             ref_rows = [x for x in r if x["kind"] != "estimator"]
             infos[f"{sampling}@{e}"] = est.info()
+    if not ref_rows:
+        ref_rows = [x for x in validate(bench, {}, sample=job.sample, over=job.over, n_boot=job.n_boot,
+                                        seed=job.seed)]
     # zero-cost proxies on the same sample (the harness draws the same population under the seed)
     if job.proxies:
         from nasbench.estimators.zero_cost import ZeroCost
@@ -145,3 +150,38 @@ def plot_vs_epochs(rows: Sequence[dict], path, over: str = "classes", title: str
     fig.savefig(path, dpi=130)
     plt.close(fig)
     return path
+
+
+def _num(v: str):
+    if v == "":
+        return math.nan
+    try:
+        return float(v)
+    except ValueError:
+        return v
+
+
+def combine(dirs: Sequence, out, title: str = "") -> list[dict]:
+    """Merge the ``results.csv`` of several runs (e.g. one per sampling scheme, one for the proxies;
+    the same sample and seed) into one report and one figure per population; references once."""
+    import csv
+
+    from nasbench.jobs.validate_estimators import write_report
+
+    rows, seen = [], set()
+    for d in dirs:
+        with open(Path(d) / "results.csv", newline="") as fh:
+            for r in csv.DictReader(fh):
+                r = {k: _num(v) if k not in ("name", "kind", "over", "benchmark", "target", "notes") else v
+                     for k, v in r.items()}
+                key = (r["kind"], r["name"], r["over"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                rows.append(r)
+    rows.sort(key=lambda r: (r["kind"] in ("reference", "baseline"), str(r["name"])))
+    out = Path(out)
+    write_report(rows, out, title=title)
+    for ov in sorted({r["over"] for r in rows}):
+        plot_vs_epochs(rows, out / f"supernet_vs_epochs_{ov}.png", over=ov, title=title)
+    return rows

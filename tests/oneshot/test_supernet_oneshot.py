@@ -117,6 +117,21 @@ def test_trace_charges_lookups(tiny_bench_or_skip):
     assert math.isfinite(tr.final()["test_acc"])
 
 
+def test_leaderboard_reads_oneshot_traces(tiny_bench_or_skip, tmp_path):
+    from nasbench.jobs.leaderboard import load_extra_traces
+    from nasbench.jobs.oneshot import make_trace
+    from nasbench.leaderboard import Leaderboard
+
+    bench = tiny_bench_or_skip
+    for k in range(2):
+        make_trace(bench, "gdas", k, np.array([10, 20 + k]), np.array([0.5, 0.5])).save(
+            tmp_path / "traces" / "gdas" / f"seed_{k}.npz")
+    got = load_extra_traces([tmp_path], bench)
+    assert list(got) == ["gdas"] and len(got["gdas"]) == 2
+    lb = Leaderboard.from_traces(got)
+    assert np.isfinite(lb.final_regret["gdas"]).all()
+
+
 @pytest.fixture
 def tiny_bench_or_skip():
     from nasbench import load_benchmark
