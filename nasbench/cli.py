@@ -431,7 +431,7 @@ def _add_oneshot(sub):
     p.add_argument("--benchmark", default="nb201-mnist1d")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     p.add_argument("--epochs", type=int, default=None,
-                   help="search epochs (default per method: darts 50, gdas 100, spos-re 50)")
+                   help="search epochs (default per method: darts 30, gdas 50, spos-re 30)")
     p.add_argument("--bn-affine", type=int, choices=[0, 1], default=None,
                    help="cell-op BN affine (default: 0 for darts/gdas, 1 for spos-re)")
     p.add_argument("--bn-track", type=int, choices=[0, 1], default=None,
@@ -440,6 +440,7 @@ def _add_oneshot(sub):
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--fresh", action="store_true", help="rerun runs whose results exist")
+    p.add_argument("--report-only", action="store_true", help="run nothing; report the runs already in OUT")
     p.add_argument("-o", "--out", required=True, help="output directory")
     p.set_defaults(func=_run_oneshot)
 
@@ -452,7 +453,11 @@ def _run_oneshot(args) -> int:
         ov.append(("arch_lr", float(args.arch_lr)))
     rep = run_oneshot(OneShotJob(methods=tuple(args.method), benchmark=args.benchmark, seeds=tuple(args.seeds),
                                  epochs=args.epochs, device=args.device, out=args.out, overrides=tuple(ov),
-                                 progress=not args.no_progress, resume=not args.fresh))
+                                 progress=not args.no_progress, resume=not args.fresh,
+                                 report_only=args.report_only))
+    if not rep["summary"]:
+        print("no runs to report")
+        return 1
     print(rep["files"]["summary_md"].read_text())
     print("files: " + ", ".join(str(p) for p in rep["files"].values()))
     return 0

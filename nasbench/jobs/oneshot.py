@@ -43,7 +43,8 @@ _OPS_SHORT = ("none", "skip", "conv1x1", "conv3x3", "avgpool")
 @dataclass(frozen=True)
 class OneShotJob:
     """Settings of ``nasbench oneshot``; ``overrides`` are :class:`~nasbench.oneshot.OneShotConfig`
-    fields (``bn_affine``, ``bn_track``, ``arch_lr`` ...) applied to every method."""
+    fields (``bn_affine``, ``bn_track``, ``arch_lr`` ...) applied to every method.  ``report_only``:
+    run nothing, report the runs found in ``out``."""
 
     methods: tuple[str, ...] = ("darts", "gdas", "spos-re")
     benchmark: str = "nb201-mnist1d"
@@ -54,6 +55,7 @@ class OneShotJob:
     overrides: tuple[tuple[str, object], ...] = ()
     progress: bool = True
     resume: bool = True
+    report_only: bool = False
 
 
 def _lookup(bench, idx: np.ndarray) -> dict:
@@ -146,6 +148,8 @@ def run_oneshot(job: OneShotJob, benchmark=None) -> dict:
                 if old.get("config") == json.loads(json.dumps(cfg_d)) and old.get("benchmark") == bench.name:
                     runs[method].append(old)
                     continue
+            if job.report_only:
+                continue
             if task is None:
                 task = load_task(cfg.task)
             E = cfg.resolved_epochs()
@@ -172,6 +176,7 @@ def run_oneshot(job: OneShotJob, benchmark=None) -> dict:
             runs[method].append(rec)
     # traces, figures, summary
     rows = []
+    runs = {m: r for m, r in runs.items() if r}
     for method, recs in runs.items():
         for rec in recs:
             derived = np.array([e["index"] for e in rec["epochs"]])
