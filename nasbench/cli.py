@@ -338,6 +338,8 @@ def _add_leaderboard(sub):
     p.add_argument("--formats", nargs="+", default=["png", "pdf"], choices=["png", "pdf", "svg"])
     p.add_argument("--no-progress", action="store_true")
     p.add_argument("--fresh", action="store_true", help="rerun every run even when its trace file exists")
+    p.add_argument("--with-traces", nargs="+", default=[], metavar="DIR",
+                   help="also draw the traces in DIR/traces/<name>/ (e.g. the output of nasbench oneshot)")
     p.add_argument("-o", "--out", default="nasbench-leaderboard", help="output directory")
     p.set_defaults(func=_run_leaderboard)
 
@@ -348,7 +350,8 @@ def _run_leaderboard(args) -> int:
     rep = run_leaderboard(LeaderboardJob(
         benchmark=args.benchmark, strategies=tuple(args.strategies), seeds=args.seeds, first_seed=args.first_seed,
         budget=args.budget, workers=args.workers, fidelity=args.fidelity, out=args.out, axis=args.axis,
-        formats=tuple(args.formats), progress=not args.no_progress, resume=not args.fresh))
+        formats=tuple(args.formats), progress=not args.no_progress, resume=not args.fresh,
+        with_traces=tuple(args.with_traces)))
     print(rep.markdown)
     print(f"figures: {', '.join(str(p) for p in rep.files.values() if str(p).endswith(('.png', '.pdf', '.svg')))}")
     print(f"outputs in {rep.out} ({rep.runs_done} runs, {rep.runs_reused} reused, {rep.seconds:.1f} s)")
@@ -591,3 +594,47 @@ def _run_surrogate_info(args) -> int:
 
 
 _ADDERS.append(_add_surrogate)
+
+
+def _add_oneshot(sub):
+    p = sub.add_parser("oneshot", allow_abbrev=False,
+                       help="one-shot search (DARTS, GDAS, SPOS+RE) on the supernet; derived architectures looked "
+                            "up in the table; traces for the leaderboard")
+    p.add_argument("--method", nargs="+", default=["darts", "gdas", "spos-re"],
+                   choices=["darts", "gdas", "spos-re"], help="one or more methods (default: all three)")
+    p.add_argument("--benchmark", default="nb201-mnist1d")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    p.add_argument("--epochs", type=int, default=None,
+                   help="search epochs (default per method: darts 30, gdas 50, spos-re 30)")
+    p.add_argument("--bn-affine", type=int, choices=[0, 1], default=None,
+                   help="cell-op BN affine (default: 0 for darts/gdas, 1 for spos-re)")
+    p.add_argument("--bn-track", type=int, choices=[0, 1], default=None,
+                   help="cell-op BN tracks running stats (default: 0 = batch statistics for darts/gdas, 1 for spos-re)")
+    p.add_argument("--arch-lr", type=float, default=None, help="architecture Adam lr (default 3e-4)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda", "auto"])
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--fresh", action="store_true", help="rerun runs whose results exist")
+    p.add_argument("--report-only", action="store_true", help="run nothing; report the runs already in OUT")
+    p.add_argument("-o", "--out", required=True, help="output directory")
+    p.set_defaults(func=_run_oneshot)
+
+
+def _run_oneshot(args) -> int:
+    from nasbench.jobs.oneshot import OneShotJob, run_oneshot
+
+    ov = [(k, bool(v)) for k, v in (("bn_affine", args.bn_affine), ("bn_track", args.bn_track)) if v is not None]
+    if args.arch_lr is not None:
+        ov.append(("arch_lr", float(args.arch_lr)))
+    rep = run_oneshot(OneShotJob(methods=tuple(args.method), benchmark=args.benchmark, seeds=tuple(args.seeds),
+                                 epochs=args.epochs, device=args.device, out=args.out, overrides=tuple(ov),
+                                 progress=not args.no_progress, resume=not args.fresh,
+                                 report_only=args.report_only))
+    if not rep["summary"]:
+        print("no runs to report")
+        return 1
+    print(rep["files"]["summary_md"].read_text())
+    print("files: " + ", ".join(str(p) for p in rep["files"].values()))
+    return 0
+
+
+_ADDERS.append(_add_oneshot)

@@ -22,7 +22,8 @@ QUERY_SIDE = ["nasbench.benchmarks.tabular", "nasbench.strategies", "nasbench.ru
               "nasbench.io.records", "nasbench.encodings", "nasbench.predictors", "nasbench.metrics",
               "nasbench.benchmarks.surrogate", "nasbench.catalog", "nasbench.cli"]
 #: modules (and packages, with everything below them) that may import torch / pandas / matplotlib
-HEAVY = ("nasbench.train", "nasbench.estimators", "nasbench.benchmarks.live", "nasbench.leaderboard",
+HEAVY = ("nasbench.train", "nasbench.estimators", "nasbench.oneshot",
+         "nasbench.benchmarks.live", "nasbench.leaderboard",
          "nasbench.plotting", "nasbench.jobs", "nasbench.__main__",
          # scikit-learn imports pandas: the transformer / predictor implementations are resolved
          # lazily by nasbench.encodings / nasbench.predictors, which stay light themselves

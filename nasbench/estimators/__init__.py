@@ -1,7 +1,7 @@
 """Cheap performance estimators (zero-cost proxies, learning-curve extrapolation, ...).
 
 ``PerformanceEstimator`` (``estimate(archs) -> (n,)``, ``cost_``, ``fit``) is in :mod:`.base`;
-concrete estimators live in their own modules (``zero_cost``, ``curves``) and import torch
+concrete estimators live in their own modules (``zero_cost``, ``curves``, ``supernet``) and import torch
 there, so ``import nasbench.estimators`` stays light.
 """
 from nasbench.estimators.base import PerformanceEstimator, ScoreTable, as_indices

@@ -27,7 +27,8 @@ from pathlib import Path
 from nasbench.catalog import DEFAULT_STRATEGIES, STRATEGIES, cost_metric, get_benchmark, strategy_factory
 from nasbench.runner import Budget, Trace, mean_full_cost, run_many
 
-__all__ = ["LeaderboardJob", "LeaderboardReport", "run_leaderboard", "check_out_dir", "MIN_SEEDS_FOR_RANKS"]
+__all__ = ["LeaderboardJob", "LeaderboardReport", "run_leaderboard", "check_out_dir", "MIN_SEEDS_FOR_RANKS",
+           "load_extra_traces"]
 
 #: the rank-over-time figure is written only with at least this many seeds (below, ranks are noise)
 MIN_SEEDS_FOR_RANKS = 5
@@ -60,6 +61,10 @@ class LeaderboardJob:
         Show a tqdm progress bar.
     resume : bool
         Reuse trace files written by an earlier run with the same settings.
+    with_traces : tuple of str
+        Directories holding ``traces/<name>/seed_<k>.npz`` written elsewhere (e.g. by
+        ``nasbench oneshot``, whose traces carry measured search seconds) to draw beside the
+        strategies run here; traces of another benchmark are refused.
     """
 
     benchmark: str
@@ -74,6 +79,7 @@ class LeaderboardJob:
     formats: tuple[str, ...] = ("png", "pdf")
     progress: bool = True
     resume: bool = True
+    with_traces: tuple[str, ...] = ()
 
 
 @dataclass
@@ -89,6 +95,23 @@ class LeaderboardReport:
     runs_done: int = 0
     runs_reused: int = 0
     seconds: float = 0.0
+
+
+def load_extra_traces(dirs, bench) -> dict[str, list[Trace]]:
+    """``{name: [Trace ...]}`` from ``<dir>/traces/<name>/seed_*.npz`` of each directory."""
+    out: dict[str, list[Trace]] = {}
+    for d in dirs:
+        root = Path(d) / "traces"
+        if not root.is_dir():
+            raise FileNotFoundError(f"{d}: no traces/ directory")
+        for sdir in sorted(p for p in root.iterdir() if p.is_dir()):
+            trs = [Trace.load(f) for f in sorted(sdir.glob("seed_*.npz"))]
+            for t in trs:
+                if t.meta.get("benchmark") != bench.name:
+                    raise ValueError(f"{sdir}: traces of {t.meta.get('benchmark')!r}, not {bench.name!r}")
+            if trs:
+                out.setdefault(sdir.name, []).extend(trs)
+    return out
 
 
 def check_out_dir(out) -> Path:
@@ -164,6 +187,10 @@ def run_leaderboard(job: LeaderboardJob, benchmark=None) -> LeaderboardReport:
             traces[s] = [got[k] for k in seeds]
     finally:
         bar.close()
+    for name, trs in load_extra_traces(job.with_traces, bench).items():
+        if name in traces:
+            raise ValueError(f"{name!r} is both a strategy run here and a trace directory")
+        traces[name] = trs
 
     lb = Leaderboard.from_traces(traces, axis=job.axis)
     if budget.cost is not None and bench.cost_unit == "seconds":  # for titles: "budget 100 trainings (111 s)"
