@@ -45,6 +45,13 @@ def higher_is_better(metric: str) -> bool:
                 or metric.startswith("latency") or metric.startswith("energy"))
 
 
+class _RunnerValues(dict):
+    """The ``values`` the runner passes to ``tell``: it built them from the strategy's own
+    ``metrics``, one ``(n,)`` float64 array each, so ``_check_tell`` skips checking them."""
+
+    __slots__ = ()
+
+
 @dataclass(frozen=True)
 class Suggestion:
     """One architecture to evaluate, at ``fidelity`` (``None``: the runner's default, the top)."""
@@ -78,6 +85,9 @@ class Strategy:
         self.seed = seed
         self.objective = objective
         self.rng = as_generator(seed if not isinstance(seed, (int, np.integer)) else int(seed))
+        # the strategy's own generator (not one the caller shares) may be read ahead in blocks
+        # of raw 32-bit draws (see _randint); a shared one is always drawn from directly
+        self._own_rng = not isinstance(seed, np.random.Generator)
         self.fidelities_: np.ndarray | None = None
         self.fidelity_kind_: str | None = None
         self._asked: set[int] = set()
@@ -119,18 +129,106 @@ class Strategy:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(seed={self.seed!r})"
 
+    # ------------------------------------------------------ random draws
+    # ``rng.integers(n)`` and ``rng.choice(n, size=k, replace=False)`` cost about 1 and 4.5 us
+    # per call; subclasses with ``_fast_rng = True`` draw the same numbers from a block of the
+    # generator's raw 32-bit outputs (``rng.integers(2**32, size=B, dtype=np.uint32)``) with
+    # numpy's own algorithms (Lemire's bounded integers; Floyd's sampling + Fisher-Yates for
+    # ``choice``), checked equal draw for draw in tests/strategies/test_rng_readahead.py.  Reading ``rng``
+    # first puts the generator in the state it would have had without read-ahead (snapshot
+    # + redraw of the outputs used), so every other use of the generator sees the same stream.
+    _fast_rng: bool = False
+    _U32_BLOCK = 256
+
+    @property
+    def rng(self) -> np.random.Generator:
+        if self.__dict__.get("_u32_buf"):
+            self._u32_sync()
+        return self._rng
+
+    @rng.setter
+    def rng(self, g: np.random.Generator) -> None:
+        self._rng = g
+        self._u32_buf, self._u32_pos, self._u32_state = [], 0, None
+
+    def _u32_sync(self) -> None:
+        """Rewind the read-ahead: the generator as if only the used 32-bit outputs were drawn."""
+        used, buf = self._u32_pos, self._u32_buf
+        self._u32_buf, self._u32_pos = [], 0
+        if used < len(buf):
+            g = self._rng
+            g.bit_generator.state = self._u32_state
+            if used:
+                g.integers(0, 1 << 32, size=used, dtype=np.uint32)
+        self._u32_state = None
+
+    def _u32(self) -> int:
+        p, buf = self._u32_pos, self._u32_buf
+        if p == len(buf):
+            g = self._rng
+            self._u32_state = g.bit_generator.state
+            buf = self._u32_buf = g.integers(0, 1 << 32, size=self._U32_BLOCK, dtype=np.uint32).tolist()
+            p = 0
+        self._u32_pos = p + 1
+        return buf[p]
+
+    def _randint(self, n: int) -> int:
+        """``int(self.rng.integers(n))``, same draws and stream (``n`` in ``1 .. 2**32 - 1``)."""
+        if not (self._fast_rng and self._own_rng) or not 0 < n < 0xFFFFFFFF:
+            return int(self.rng.integers(n))
+        if n == 1:
+            return 0  # numpy draws nothing for a single value
+        u32 = self._u32
+        m = u32() * n
+        left = m & 0xFFFFFFFF
+        if left < n:
+            th = (0x100000000 - n) % n
+            while left < th:
+                m = u32() * n
+                left = m & 0xFFFFFFFF
+        return m >> 32
+
+    def _sample(self, n: int, k: int) -> list[int]:
+        """``self.rng.choice(n, size=k, replace=False).tolist()``, same draws and stream."""
+        if not (self._fast_rng and self._own_rng) or not 0 <= k <= n <= 10000:
+            return self.rng.choice(n, size=k, replace=False).tolist()
+        randint = self._randint
+        out, seen = [], set()
+        for j in range(n - k, n):  # Floyd's algorithm, as numpy
+            v = randint(j + 1)
+            if v in seen:
+                v = j
+            seen.add(v)
+            out.append(v)
+        for i in range(k - 1, 0, -1):  # numpy shuffles the sample
+            j = randint(i + 1)
+            out[i], out[j] = out[j], out[i]
+        return out
+
     # ------------------------------------------------------------- helpers
     def _check_tell(self, suggestions, values) -> tuple[list[int], list[int | None]]:
         """Indices and fidelities of ``suggestions``; checks that ``values`` have shape ``(n,)``."""
         idx, fid = [], []
-        index = self.space.index
+        space = self.space
+        index, name = space.index, space.name
+        d = self.__dict__.get("_imap")
+        if d is None:
+            # ops -> index: what SearchSpace.index reads first (nothing when a space redefines index)
+            d = self._imap = (space._index_map() or {}) if type(space).index is SearchSpace.index else {}
         for s in suggestions:
-            if s.__class__ is Suggestion or isinstance(s, Suggestion):
+            if s.__class__ is Suggestion:
+                a = s.arch
+                i = d.get(a.ops) if a.__class__ is Architecture and a.space == name else None
+                idx.append(index(a) if i is None else i)
+                fid.append(s.fidelity)
+            elif isinstance(s, Suggestion):
                 idx.append(index(s.arch))
                 fid.append(s.fidelity)
             else:
                 idx.append(index(s))
                 fid.append(None)
+        if values.__class__ is _RunnerValues:
+            return idx, fid
         n = (len(idx),)
         for m in self.metrics:
             if m not in values:
@@ -210,9 +308,9 @@ class Strategy:
             rest = np.setdiff1d(np.arange(size), np.fromiter(self._asked, dtype=np.int64))
             k = min(n, len(rest))
             return [int(x) for x in self.rng.choice(rest, size=k, replace=False)] if k else []
-        draw, asked = self.rng.integers, self._asked
+        draw, asked = self._randint, self._asked
         while len(out) < n:
-            i = int(draw(size))
+            i = draw(size)
             if i not in asked and i not in taken:
                 taken.add(i)
                 out.append(i)
@@ -222,11 +320,12 @@ class Strategy:
         """Index of a copy of ``i`` with ``n_edges`` distinct edges changed to a different op."""
         ops = self._ops(i)
         if n_edges > 1:
-            edges = self.rng.choice(self._L, size=n_edges, replace=False)
+            edges = self._sample(self._L, n_edges)
         else:
-            edges = [int(self.rng.integers(self._L))]
+            edges = [self._randint(self._L)]
+        randint, k1 = self._randint, self._K - 1
         for e in edges:
-            new = int(self.rng.integers(self._K - 1))
+            new = randint(k1)
             if new >= ops[e]:
                 new += 1
             ops[e] = new

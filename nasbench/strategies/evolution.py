@@ -31,6 +31,7 @@ class RegularizedEvolution(Strategy):
     """
 
     name = "re"
+    _fast_rng = True  # its draws: integers and small choices (see Strategy._randint)
 
     def __init__(self, space, seed, *, population_size: int = 10, sample_size: int = 3,
                  objective: str = "val_acc"):
@@ -47,8 +48,17 @@ class RegularizedEvolution(Strategy):
     def _parent(self) -> int:
         pop = self._population
         k = min(self.sample_size, len(pop))
-        picks = self.rng.choice(len(pop), size=k, replace=False).tolist()
-        best = max(picks, key=lambda j: (self._fitness(pop[j]), -j))
+        picks = self._sample(len(pop), k)
+        fit = self._fitness
+        if getattr(fit, "__func__", None) is RegularizedEvolution._fitness:  # plain scores: no key tuples
+            best = picks[0]
+            bf = pop[best][1]
+            for j in picks[1:]:
+                f = pop[j][1]
+                if f > bf or (f == bf and j < best):
+                    best, bf = j, f
+        else:
+            best = max(picks, key=lambda j: (fit(pop[j]), -j))
         return pop[best][0]
 
     def ask(self, n: int) -> list[Suggestion]:

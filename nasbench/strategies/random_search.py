@@ -18,6 +18,7 @@ class RandomSearch(Strategy):
     """
 
     name = "rs"
+    _fast_rng = True  # its draws: rng.integers(size) (see Strategy._randint)
 
     def ask(self, n: int) -> list[Suggestion]:
         return self._suggest(self._random_unseen(n))

@@ -1,0 +1,41 @@
+"""Strategy._randint / _sample draw exactly what numpy's Generator draws, from the same stream."""
+import numpy as np
+import pytest
+
+from nasbench.strategies.base import Strategy
+
+from .conftest import TinySpace
+
+
+class _Fast(Strategy):
+    _fast_rng = True
+
+
+def _space():
+    return TinySpace()
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_randint_and_sample_match_numpy(seed):
+    s = _Fast(_space(), seed)
+    ref = np.random.default_rng(seed)
+    bounds = [15625, 6, 4, 5, 1, 2, 3, 7, 1000, 2**31 + 5]
+    for t in range(100_000):
+        n = bounds[t % len(bounds)]
+        assert s._randint(n) == int(ref.integers(n))
+    cases = [(10, 3), (3, 3), (1, 1), (2, 2), (5, 3), (6, 2), (10, 10), (7, 1), (100, 3), (10, 0)]
+    for t in range(100_000):
+        n, k = cases[t % len(cases)]
+        assert s._sample(n, k) == ref.choice(n, size=k, replace=False).tolist()
+    # reading rng rewinds the read-ahead: the stream goes on where numpy's would
+    assert s.rng.random(5).tolist() == ref.random(5).tolist()
+    assert s._randint(6) == int(ref.integers(6))
+    assert s.rng.permutation(7).tolist() == ref.permutation(7).tolist()
+
+
+def test_shared_generator_is_never_read_ahead():
+    g = np.random.default_rng(3)
+    ref = np.random.default_rng(3)
+    s = _Fast(_space(), g)
+    assert s._randint(6) == int(ref.integers(6))
+    assert g.integers(100) == ref.integers(100)  # the caller's generator advanced by one draw only
