@@ -63,7 +63,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from nasbench.strategies.base import Strategy, Suggestion
+from nasbench.strategies.base import Strategy, Suggestion, _RunnerValues
 from nasbench.types import Architecture
 
 __all__ = ["Budget", "Trace", "run", "run_many", "mean_full_cost", "oracle"]
@@ -627,6 +627,10 @@ class _Run:
         self.inc_row, self.inc_val, self.inc_test = -1, -math.inf, math.nan
         budget = search.budget
         self.finish_limit = math.inf if budget.cost is None else budget.cost * (1 + 1e-12)
+        self.max_evals, self.max_cost = budget.evaluations, budget.cost
+        self.ask, self.tell = strat.ask, strat.tell  # bound once
+        self.s_one = self.s_items[0] if len(self.s_items) == 1 else None
+        self.callbacks = search.callbacks
         self.t_strat = self.t_bench = 0.0
         self.t0 = time.perf_counter()
 
@@ -637,7 +641,7 @@ class _Run:
         is a new training with the next recorded seed drawn by the query RNG
         (``qrng.integers(n_seeds)``, drawn in blocks)."""
         search = self.search
-        index_of, runs = search.index_of, self.runs
+        index_of, runs, space_name, default_fid = search.index_of, self.runs, search.space_name, search.default_fid
         jobs = []
         for s in suggestions:
             if s.__class__ is Suggestion or isinstance(s, Suggestion):
@@ -646,12 +650,11 @@ class _Run:
                 arch, f = s, None
             else:
                 raise TypeError(f"strategy {self.name!r} returned {type(s).__name__}; expected Suggestion")
-            i = index_of.get(arch.ops) if arch.__class__ is Architecture and arch.space == search.space_name \
-                else None
+            i = index_of.get(arch.ops) if arch.__class__ is Architecture and arch.space == space_name else None
             if i is None:
                 i = search.space.index(arch)  # checks the architecture
             if f is None:
-                f = search.default_fid
+                f = default_fid
             else:
                 f = int(f)
                 if f not in search.fid_set:
@@ -661,17 +664,19 @@ class _Run:
             if st is not None and f > st[1] and search.continues:
                 jobs.append((self, i, f, st[0], st[2], s, arch))
             else:
-                if self.tpos == len(self.trials):
+                t = self.tpos
+                if t == len(self.trials):
                     self.trials = self.qrng.integers(search.n_seeds, size=_trial_block()).tolist()
-                    self.tpos = 0
-                self.tpos += 1
-                jobs.append((self, i, f, self.trials[self.tpos - 1], 0.0, s, arch))
+                    t = 0
+                self.tpos = t + 1
+                jobs.append((self, i, f, self.trials[t], 0.0, s, arch))
         return jobs
 
     def step(self) -> list | None:
         """Advance until the strategy has suggested jobs to evaluate (returned) or the run is
         over (None): fill free workers with suggestions, else record the next finished job."""
-        max_evals, max_cost = self.search.budget.evaluations, self.search.budget.cost
+        max_evals, max_cost = self.max_evals, self.max_cost
+        perf = time.perf_counter
         while True:
             if self.accepting and self.free:
                 k = len(self.free)
@@ -682,9 +687,9 @@ class _Run:
                 if k <= 0:
                     self.accepting = False
                 else:
-                    ts = time.perf_counter()
-                    sugg = self.strat.ask(k)
-                    self.t_strat += time.perf_counter() - ts
+                    ts = perf()
+                    sugg = self.ask(k)
+                    self.t_strat += perf() - ts
                     if len(sugg) > k:
                         raise RuntimeError(f"strategy {self.name!r} returned {len(sugg)} suggestions for ask({k})")
                     if sugg:
@@ -723,11 +728,15 @@ class _Run:
         ts = time.perf_counter()
         self.add_row((i, f, trial, w, cost, start, finish, ts - self.t0, inc,
                       self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
-        self.strat.tell([s], {m: np.array([values[p]]) for m, p in self.s_items})
+        one = self.s_one
+        if one is not None:
+            self.tell([s], _RunnerValues({one[0]: np.array([values[one[1]]])}))
+        else:
+            self.tell([s], _RunnerValues({m: np.array([values[p]]) for m, p in self.s_items}))
         self.t_strat += time.perf_counter() - ts
         heapq.heappush(self.free, w)
-        if self.search.callbacks:
-            for cb in self.search.callbacks:
+        if self.callbacks:
+            for cb in self.callbacks:
                 cb(self.trace)
         return True
 
