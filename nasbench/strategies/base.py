@@ -41,6 +41,16 @@ __all__ = ["Strategy", "Suggestion", "higher_is_better"]
 
 def higher_is_better(metric: str) -> bool:
     """Direction of a metric, by the naming rule of :class:`~nasbench.benchmarks.base.Benchmark`."""
+    h = _HIGHER.get(metric)
+    if h is None:
+        h = _HIGHER[metric] = _higher_is_better(metric)
+    return h
+
+
+_HIGHER: dict = {}
+
+
+def _higher_is_better(metric: str) -> bool:
     return not (metric.endswith("_loss") or metric in ("params", "flops", "train_time")
                 or metric.startswith("latency") or metric.startswith("energy"))
 
@@ -87,7 +97,7 @@ class Strategy:
         self.rng = as_generator(seed if not isinstance(seed, (int, np.integer)) else int(seed))
         # the strategy's own generator (not one the caller shares) may be read ahead in blocks
         # of raw 32-bit draws (see _randint); a shared one is always drawn from directly
-        self._own_rng = not isinstance(seed, np.random.Generator)
+        self._fast = self._fast_rng and not isinstance(seed, np.random.Generator)
         self.fidelities_: np.ndarray | None = None
         self.fidelity_kind_: str | None = None
         self._asked: set[int] = set()
@@ -150,6 +160,7 @@ class Strategy:
     def rng(self, g: np.random.Generator) -> None:
         self._rng = g
         self._u32_buf, self._u32_pos, self._u32_state = [], 0, None
+        self._fast = False  # a generator set from outside may be shared: never read ahead
 
     def _u32_sync(self) -> None:
         """Rewind the read-ahead: the generator as if only the used 32-bit outputs were drawn."""
@@ -162,35 +173,41 @@ class Strategy:
                 g.integers(0, 1 << 32, size=used, dtype=np.uint32)
         self._u32_state = None
 
-    def _u32(self) -> int:
-        p, buf = self._u32_pos, self._u32_buf
-        if p == len(buf):
-            g = self._rng
-            self._u32_state = g.bit_generator.state
-            buf = self._u32_buf = g.integers(0, 1 << 32, size=self._U32_BLOCK, dtype=np.uint32).tolist()
-            p = 0
-        self._u32_pos = p + 1
-        return buf[p]
+    def _u32_refill(self) -> list:
+        """A new block of 32-bit outputs (the previous one is used up)."""
+        g = self._rng
+        self._u32_state = g.bit_generator.state
+        buf = self._u32_buf = g.integers(0, 1 << 32, size=self._U32_BLOCK, dtype=np.uint32).tolist()
+        self._u32_pos = 0
+        return buf
 
     def _randint(self, n: int) -> int:
-        """``int(self.rng.integers(n))``, same draws and stream (``n`` in ``1 .. 2**32 - 1``)."""
-        if not (self._fast_rng and self._own_rng) or not 0 < n < 0xFFFFFFFF:
-            return int(self.rng.integers(n))
-        if n == 1:
+        """``int(self.rng.integers(n))``, same draws and stream."""
+        if self._fast and 1 < n < 0xFFFFFFFF:  # numpy: Lemire's method on 32-bit outputs
+            p, buf = self._u32_pos, self._u32_buf
+            if p == len(buf):
+                buf, p = self._u32_refill(), 0
+            m = buf[p] * n
+            p += 1
+            left = m & 0xFFFFFFFF
+            if left < n:
+                th = (0x100000000 - n) % n
+                while left < th:
+                    if p == len(buf):
+                        self._u32_pos = p
+                        buf, p = self._u32_refill(), 0
+                    m = buf[p] * n
+                    p += 1
+                    left = m & 0xFFFFFFFF
+            self._u32_pos = p
+            return m >> 32
+        if n == 1 and self._fast:
             return 0  # numpy draws nothing for a single value
-        u32 = self._u32
-        m = u32() * n
-        left = m & 0xFFFFFFFF
-        if left < n:
-            th = (0x100000000 - n) % n
-            while left < th:
-                m = u32() * n
-                left = m & 0xFFFFFFFF
-        return m >> 32
+        return int(self.rng.integers(n))
 
     def _sample(self, n: int, k: int) -> list[int]:
         """``self.rng.choice(n, size=k, replace=False).tolist()``, same draws and stream."""
-        if not (self._fast_rng and self._own_rng) or not 0 <= k <= n <= 10000:
+        if not self._fast or not 0 <= k <= n <= 10000:
             return self.rng.choice(n, size=k, replace=False).tolist()
         randint = self._randint
         out, seen = [], set()
