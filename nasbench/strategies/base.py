@@ -279,7 +279,9 @@ class Strategy:
         return list(self.space.from_index(i).ops)
 
     def _index(self, ops: Sequence[int]) -> int:
-        d = self.space._index_map()
+        d = self.__dict__.get("_imap_raw", False)
+        if d is False:
+            d = self._imap_raw = self.space._index_map()
         if d is not None:
             i = d.get(tuple(ops))
             if i is not None:
