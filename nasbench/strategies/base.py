@@ -319,6 +319,13 @@ class Strategy:
     def _random_unseen(self, n: int) -> list[int]:
         """Up to ``n`` distinct uniformly random indices never asked before (fewer if exhausted)."""
         size = self._size
+        asked = self._asked
+        if n == 1 and len(asked) <= 0.8 * size:  # the common case: no batch to keep distinct
+            draw = self._randint
+            i = draw(size)
+            while i in asked:
+                i = draw(size)
+            return [i]
         out: list[int] = []
         taken = set()
         if n <= 0:
