@@ -22,4 +22,8 @@ def __getattr__(name):  # lazy public names that pull in h5py
         from nasbench.benchmarks.tabular import TabularBenchmark
 
         return TabularBenchmark
+    if name == "SurrogateBenchmark":
+        from nasbench.benchmarks.surrogate import SurrogateBenchmark
+
+        return SurrogateBenchmark
     raise AttributeError(f"module 'nasbench' has no attribute {name!r}")

@@ -20,7 +20,7 @@ from nasbench.strategies import (BOHB, NSGA2, Bananas, ConstrainedEvolution, Hyp
                                  RandomSearch, RegularizedEvolution, Reinforce, SuccessiveHalving)
 
 __all__ = ["STRATEGIES", "BENCHMARKS", "StrategyEntry", "strategy_factory", "get_benchmark",
-           "DEFAULT_STRATEGIES", "cost_metric"]
+           "DEFAULT_STRATEGIES", "cost_metric", "PREDICTORS", "PredictorEntry", "predictor_factory"]
 
 
 def cost_metric(benchmark) -> str:
@@ -113,3 +113,51 @@ def get_benchmark(name_or_path):
     from nasbench.benchmarks import load_benchmark
 
     return load_benchmark(name_or_path)
+
+
+# ----------------------------------------------------------------------------- predictors
+@dataclass(frozen=True)
+class PredictorEntry:
+    """A catalog predictor: a description, ``build(random_state) -> predictor`` and the input
+    it reads: ``"vector"`` (one-hot + path encoding), ``"graph"`` (adjacency + ops, for GIN) or
+    ``"curve"`` (one-hot + the first k epochs of the learning curve).  ``heavy``: neural
+    networks, evaluated on fewer training sizes and trials by default."""
+
+    description: str
+    build: Callable
+    input: str = "vector"
+    heavy: bool = False
+
+
+def _pred(cls_name: str, **kw):
+    def build(random_state=0):
+        import nasbench.predictors as P
+
+        cls = getattr(P, cls_name)
+        if "random_state" in cls().get_params():
+            kw["random_state"] = random_state
+        return cls(**kw)
+
+    return build
+
+
+PREDICTORS: dict[str, PredictorEntry] = {
+    "xgb": PredictorEntry("XGBoost, 300 trees of depth 6 (needs the [predictors] extra)", _pred("XGBoostPredictor")),
+    "rf": PredictorEntry("random forest, 100 trees, half the features per split", _pred("RandomForestPredictor")),
+    "gp": PredictorEntry("Gaussian process, exponentiated-Hamming kernel, ML-II hyper-parameters", _pred("GPPredictor")),
+    "mlp": PredictorEntry("ensemble of 5 scikit-learn MLPs (64, 64)", _pred("MLPEnsemble"), heavy=True),
+    "gin": PredictorEntry("ensemble of 3 GINs on the cell graph (torch, the [train] extra)", _pred("GINPredictor"),
+                          input="graph", heavy=True),
+    "curve": PredictorEntry("LcSVR: one-hot + first k epochs of the curve -> final value (SVR)",
+                            _pred("CurvePredictor"), input="curve"),
+    "bagged-gbr": PredictorEntry("bootstrap ensemble of 3 gradient-boosting models (BANANAS' old surrogate)",
+                                 _pred("BaggedPredictor")),
+}
+
+
+def predictor_factory(name: str):
+    """The catalog entry of predictor ``name`` (``KeyError`` lists the choices)."""
+    try:
+        return PREDICTORS[name]
+    except KeyError:
+        raise KeyError(f"unknown predictor {name!r}; choose from {sorted(PREDICTORS)}") from None

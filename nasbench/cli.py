@@ -350,3 +350,96 @@ def _run_compare(args) -> int:
 
 
 _ADDERS.append(_add_compare)
+
+
+def _add_predictors(sub):
+    from nasbench.catalog import PREDICTORS
+
+    p = sub.add_parser("predictors", help="performance predictors: evaluate them (White et al. 2021 protocol)",
+                       allow_abbrev=False)
+    psub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    e = psub.add_parser("evaluate", allow_abbrev=False,
+                        help="rank correlation etc. vs training-set size, split by equivalence class",
+                        description="Predictors (append +METRIC for static feature columns, e.g. xgb+params+flops): "
+                                    + "; ".join(f"{k}: {v.description}" for k, v in PREDICTORS.items()))
+    e.add_argument("--benchmark", required=True, help="table name (nb201-mnist1d) or path to a .h5 table")
+    e.add_argument("--metric", default="val_acc", help="target: per-epoch metric (final epoch) or static, e.g. "
+                                                       "latency_cpu_bs1 (default: %(default)s)")
+    e.add_argument("--predictors", nargs="+", default=["xgb", "rf", "gp", "mlp", "gin", "curve"], metavar="NAME")
+    e.add_argument("--train-sizes", type=int, nargs="+", default=[10, 20, 50, 100, 200, 500, 1000])
+    e.add_argument("--trials", type=int, default=10)
+    e.add_argument("--heavy-sizes", type=int, nargs="+", default=None,
+                   help="training sizes of the neural predictors (gin, mlp; default: first, middle, last)")
+    e.add_argument("--heavy-trials", type=int, default=5)
+    e.add_argument("--signal", default="mean", choices=["mean", "single"],
+                   help="train on seed means or on one recorded seed per architecture")
+    e.add_argument("--over", nargs="+", default=["rows", "classes"], choices=["rows", "classes"])
+    e.add_argument("--test-size", type=int, default=None, help="cap on test rows per trial (default: all held out)")
+    e.add_argument("--curve-epochs", type=int, default=3, help="epochs the curve predictor sees")
+    e.add_argument("--resolution", type=float, default=None, help="sparse Kendall rounding step (target's unit)")
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--no-progress", action="store_true")
+    e.add_argument("-o", "--out", required=True, help="output directory (rerun the same command to resume)")
+    e.set_defaults(func=_run_predictors_evaluate)
+
+
+def _run_predictors_evaluate(args) -> int:
+    from nasbench.catalog import predictor_factory
+    from nasbench.jobs.predictors import EvaluateConfig, evaluate_predictors
+
+    for name in args.predictors:
+        predictor_factory(name.split("+")[0])  # unknown names fail before any work
+    cfg = EvaluateConfig(benchmark=args.benchmark, out=args.out, metric=args.metric,
+                         predictors=tuple(args.predictors), train_sizes=tuple(args.train_sizes), trials=args.trials,
+                         heavy_sizes=tuple(args.heavy_sizes) if args.heavy_sizes else None,
+                         heavy_trials=args.heavy_trials, signal=args.signal, over=tuple(args.over),
+                         test_size=args.test_size, curve_epochs=args.curve_epochs, resolution=args.resolution,
+                         seed=args.seed, progress=not args.no_progress)
+    res = evaluate_predictors(cfg)
+    print((res["out"] / "summary.md").read_text())
+    print(f"outputs in {res['out']} (results.csv, summary.csv, summary.md, figures)")
+    return 0
+
+
+_ADDERS.append(_add_predictors)
+
+
+def _add_surrogate(sub):
+    p = sub.add_parser("surrogate", help="surrogate benchmarks: fit one on a table, describe one",
+                       allow_abbrev=False)
+    ssub = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    f = ssub.add_parser("fit", allow_abbrev=False, help="fit a surrogate on a fraction of a table's classes",
+                        description="Writes OUT/metadata.json, OUT/predictions.h5 and OUT/models/*.ubj; open it "
+                                    "with load_benchmark('surrogate:NAME') or the folder's path.")
+    f.add_argument("--benchmark", required=True, help="table name (nb201-mnist1d) or path to a .h5 table")
+    f.add_argument("--train-fraction", type=float, default=0.2,
+                   help="share of the table's classes to train on (default: %(default)s)")
+    f.add_argument("--split-seed", type=int, default=0, help="seed of the class split, models and noise draws")
+    f.add_argument("--virtual-seeds", type=int, default=10, help="K virtual seeds (default: %(default)s)")
+    f.add_argument("--name", default=None, help="surrogate name (default: the output folder's name)")
+    f.add_argument("--threads", type=int, default=2, help="xgboost threads (default: %(default)s)")
+    f.add_argument("-o", "--out", required=True, help="output folder, e.g. surrogates/nb201-mnist1d-xgb20")
+    f.set_defaults(func=_run_surrogate_fit)
+    i = ssub.add_parser("info", allow_abbrev=False, help="what a surrogate was fitted on and how well it does")
+    i.add_argument("surrogate", help="surrogate name (in surrogates/) or folder")
+    i.set_defaults(func=_run_surrogate_info)
+
+
+def _run_surrogate_fit(args) -> int:
+    from nasbench.jobs.surrogate import SurrogateFitJob, describe_surrogate, run_fit
+
+    out = run_fit(SurrogateFitJob(benchmark=args.benchmark, out=args.out, train_fraction=args.train_fraction,
+                                  split_seed=args.split_seed, n_virtual_seeds=args.virtual_seeds, name=args.name,
+                                  n_jobs=args.threads))
+    print(describe_surrogate(out))
+    return 0
+
+
+def _run_surrogate_info(args) -> int:
+    from nasbench.jobs.surrogate import describe_surrogate
+
+    print(describe_surrogate(args.surrogate))
+    return 0
+
+
+_ADDERS.append(_add_surrogate)

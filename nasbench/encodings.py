@@ -7,7 +7,17 @@
   a route (ops in our ids, ``none`` included) selects one feature in the block of its length:
   ``5`` features for length 1, ``25`` for length 2 (shared by both two-edge routes), ``125``
   for length 3, ``155`` in all.  Feature = 1 if some route has that op sequence.
-* :func:`encode` — dispatch by name (``"onehot"`` or ``"path"``).
+* :func:`adjacency_ops` — the cell graph: ``L`` adjacency bits (edge present = its op is not
+  ``none``, op id 0) followed by the one-hot ops, ``(n, L + L * K)``.
+* :func:`encode` — dispatch by name (``"onehot"``, ``"path"`` or ``"adjacency"``).
+
+scikit-learn transformers over these functions (``fit``/``transform``; input a list of
+:class:`~nasbench.types.Architecture`, an ``(n, L)`` op array or an ``(n,)`` index array):
+:class:`OneHot`, :class:`PathEncoding`, :class:`AdjacencyOps`, and :class:`AppendFeatures`,
+which appends per-architecture columns (params, FLOPs, latency, zero-cost scores) to an
+encoding, so "features + encoding -> predictor" is one ``sklearn.pipeline.Pipeline``.  They are
+defined in :mod:`nasbench._encoders` and resolved lazily here, because importing scikit-learn
+imports pandas and ``import nasbench.encodings`` stays light (numpy only).
 
 Edge order and op ids are the space's (for NB201: edges ``(1<-0), (2<-0), (2<-1), (3<-0),
 (3<-1), (3<-2)``; ops ``0 none .. 4 avg_pool_3x3``), see :mod:`nasbench.spaces.nb201`.
@@ -18,7 +28,18 @@ import numpy as np
 
 from nasbench.space import SearchSpace
 
-__all__ = ["onehot", "path_encoding", "encode", "ENCODINGS", "NB201_ROUTES"]
+__all__ = ["onehot", "path_encoding", "adjacency_ops", "encode", "ENCODINGS", "NB201_ROUTES",
+           "OneHot", "PathEncoding", "AdjacencyOps", "AppendFeatures", "static_features"]
+
+_LAZY = ("OneHot", "PathEncoding", "AdjacencyOps", "AppendFeatures", "static_features")
+
+
+def __getattr__(name):  # the sklearn transformers live in nasbench._encoders (sklearn imports pandas)
+    if name in _LAZY:
+        from nasbench import _encoders
+
+        return getattr(_encoders, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 #: edges (in our order) along each input->output route of the NB201 cell
 NB201_ROUTES: tuple[tuple[int, ...], ...] = ((3,), (0, 4), (1, 5), (0, 2, 5))
@@ -86,7 +107,28 @@ def path_encoding(ops, n_ops: int = 5) -> np.ndarray:
     return out
 
 
-ENCODINGS = {"onehot": "one indicator per (edge, op)", "path": "NB201 path encoding (155 features)"}
+def adjacency_ops(ops, n_ops: int = 5) -> np.ndarray:
+    """Adjacency + op one-hot of the cell graph.
+
+    Parameters
+    ----------
+    ops : int array of shape (n, L)
+        Op id 0 is ``none`` (no edge), as in NB201.
+
+    Returns
+    -------
+    ndarray of shape (n, L + L * K), float32
+        Columns ``0..L-1``: 1 when edge ``e`` exists (op != 0), in the space's edge order (for
+        NB201 the upper triangle of the 4-node adjacency matrix, row-major by target node);
+        then :func:`onehot`.
+    """
+    ops = _as_ops(ops)
+    oh = onehot(ops, n_ops)
+    return np.concatenate([(ops != 0).astype(np.float32), oh], axis=1)
+
+
+ENCODINGS = {"onehot": "one indicator per (edge, op)", "path": "NB201 path encoding (155 features)",
+             "adjacency": "adjacency bits of the cell graph + op one-hot"}
 
 
 def encode(space: SearchSpace, ops, kind: str = "onehot") -> np.ndarray:
@@ -105,4 +147,6 @@ def encode(space: SearchSpace, ops, kind: str = "onehot") -> np.ndarray:
         if space.name != "nb201":
             raise ValueError(f"the path encoding is defined for the nb201 space, not {space.name!r}; use 'onehot'")
         return path_encoding(arr, space.n_ops)
+    if kind == "adjacency":
+        return adjacency_ops(arr, space.n_ops)
     raise ValueError(f"unknown encoding {kind!r}; choose from {sorted(ENCODINGS)}")

@@ -196,8 +196,12 @@ def references(benchmark, target: str = "test_acc", *, over: str = "rows", fidel
       the observed target better than sqrt(r_K) (Spearman column), and for roughly Gaussian
       scores Kendall tau is bounded by 2/pi * arcsin(sqrt(r_K)).  An estimate, not a theorem
       about ranks.
-    - ``params``, ``flops`` (kind ``baseline``): the static metric itself as the score.
-    Tables with one seed (or seed means only) have no ``one-seed`` or ``ceiling`` row.
+    - ``params``, ``flops`` (kind ``baseline``): the static metric itself as the score, oriented
+      as "bigger network = better" for a higher-is-better target (accuracy) and "bigger
+      network = worse" otherwise (latency, loss).
+    Tables with one seed (or seed means only) and static targets (one value per architecture,
+    e.g. latency) have no ``one-seed`` or ``ceiling`` row; a static target is not its own
+    baseline.
     """
     from scipy.stats import pearsonr, spearmanr
 
@@ -208,7 +212,8 @@ def references(benchmark, target: str = "test_acc", *, over: str = "rows", fidel
     rows = []
     K = int(getattr(benchmark, "n_seeds", 1))
     common = dict(benchmark=benchmark.name, target=target, over=over, resolution=resolution)
-    if K >= 2 and not getattr(benchmark, "seeds_are_means", False):
+    static = tuple(getattr(benchmark, "static_metrics", ()))
+    if K >= 2 and not getattr(benchmark, "seeds_are_means", False) and target not in static:
         per = np.stack([np.asarray(benchmark.query(idx, fidelity=f, trial=k, metrics=[target]).values[target],
                                    dtype=np.float64) for k in range(K)])  # (K, n)
         one = []
@@ -236,10 +241,10 @@ def references(benchmark, target: str = "test_acc", *, over: str = "rows", fidel
                           f"Pearson {r_p:.3f})", **common)
         rows.append(ceil)
     for m in baselines:
-        if m not in getattr(benchmark, "static_metrics", ()):
+        if m not in static or m == target:
             continue
         x = np.asarray(benchmark.query(idx, metrics=[m], seed="mean").values[m], dtype=np.float64)
-        rows.append(score_ranking(x, mean, name=f"{m}-only", kind="baseline", higher_is_better=hib,
+        rows.append(score_ranking(x if hib else -x, mean, name=f"{m}-only", kind="baseline", higher_is_better=hib,
                                   **common))
     return rows
 
@@ -278,7 +283,7 @@ def to_markdown(rows: Sequence[Mapping], columns: Sequence[str] = ("kind", "name
             v, se = r.get(c, ""), r.get(c + "_se")
             s = _fmt(v) if c != "n" or v == "" else str(int(v))
             if s and c != "n" and isinstance(se, float) and not math.isnan(se):
-                s = f"{v:.3f} ± {se:.3f}"
+                s = f"{v:.3f} ± {se:.3f}" if abs(v) >= 0.01 or v == 0 else f"{v:.3g} ± {se:.2g}"
             cells.append(s)
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"

@@ -23,7 +23,10 @@ QUERY_SIDE = ["nasbench.benchmarks.tabular", "nasbench.strategies", "nasbench.ru
               "nasbench.benchmarks.surrogate", "nasbench.catalog", "nasbench.cli"]
 #: modules (and packages, with everything below them) that may import torch / pandas / matplotlib
 HEAVY = ("nasbench.train", "nasbench.estimators", "nasbench.benchmarks.live", "nasbench.leaderboard",
-         "nasbench.plotting", "nasbench.jobs", "nasbench.__main__")
+         "nasbench.plotting", "nasbench.jobs", "nasbench.__main__",
+         # scikit-learn imports pandas: the transformer / predictor implementations are resolved
+         # lazily by nasbench.encodings / nasbench.predictors, which stay light themselves
+         "nasbench._encoders", "nasbench.predictors._models", "nasbench.predictors._gin")
 
 
 def _exists(name: str) -> bool:

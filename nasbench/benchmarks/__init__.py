@@ -6,7 +6,8 @@ __all__ = ["Benchmark", "SyntheticBenchmark", "load_benchmark", "compare_tables"
 
 
 def load_benchmark(name_or_path, root=None):
-    """Open a tabular benchmark by name (in ``tabular_data/`` or ``$NASBENCH_DATA``) or path."""
+    """Open a tabular benchmark by name (in ``tabular_data/`` or ``$NASBENCH_DATA``) or path; a
+    surrogate by ``"surrogate:NAME"`` or its folder."""
     from nasbench.benchmarks.tabular import load_benchmark as _load
 
     return _load(name_or_path, root=root)

@@ -7,7 +7,12 @@ Seed semantics of ``query`` (DESIGN.md):
 * ``seed=int`` or ``np.random.Generator``: an RNG that draws one recorded training seed per
   architecture, independently;
 * ``seed="mean"``: the mean over recorded seeds;
-* ``trial=k``: recorded seed ``k`` for every architecture (overrides ``seed``).
+* ``trial=k``: recorded seed ``k`` for every architecture (overrides ``seed``);
+  ``trial=ks`` with ``ks`` an ``(n,)`` int array: recorded seed ``ks[j]`` for row ``j`` (per-row
+  trials), so one batched query can answer many runs at once.  Row ``j`` of
+  ``query(archs, trial=ks)`` equals row 0 of ``query([archs[j]], trial=int(ks[j]))``, bit for
+  bit.  A wrong length or a value outside ``0 .. n_seeds-1`` raises ``ValueError``; a
+  non-integer trial raises ``TypeError``.
 
 Tables whose values are already seed means (``seeds_are_means``) return them for any seed.
 """
@@ -21,17 +26,47 @@ from nasbench.rng import as_generator
 from nasbench.space import SearchSpace
 from nasbench.types import Evaluation
 
-__all__ = ["Benchmark", "pick_seeds"]
+__all__ = ["Benchmark", "pick_seeds", "check_trial"]
 
 PER_EPOCH_METRICS = ("train_acc", "train_loss", "val_acc", "val_loss", "test_acc", "test_loss")
 
 
-def pick_seeds(n: int, n_seeds: int, seed, trial: int | None) -> np.ndarray | None:
-    """Seed column per queried architecture: ``(n,)`` int, or ``None`` for the seed mean."""
+def check_trial(trial, n: int, n_seeds: int) -> int | np.ndarray:
+    """Validate ``trial``: an int in ``0 .. n_seeds-1`` (returned as int) or an ``(n,)`` int array
+    of such values (returned as an int64 array).
+
+    Raises ``ValueError`` for a value out of range or an array of the wrong shape, and
+    ``TypeError`` for anything that is not an integer (bools included).
+    """
+    if trial.__class__ is int or (isinstance(trial, (int, np.integer)) and not isinstance(trial, bool)):
+        t = int(trial)
+        if not 0 <= t < n_seeds:
+            raise ValueError(f"trial={t} out of range: this table has {n_seeds} seed(s)")
+        return t
+    if isinstance(trial, bool):
+        raise TypeError("trial must be an int or an (n,) int array, got a bool")
+    arr = np.asarray(trial)
+    if not (np.issubdtype(arr.dtype, np.integer) and arr.dtype != np.bool_):
+        raise TypeError(f"trial must be an int or an (n,) int array, got dtype {arr.dtype}")
+    if arr.ndim == 0:
+        return check_trial(int(arr), n, n_seeds)
+    if arr.shape != (n,):
+        raise ValueError(f"trial array must have shape ({n},) (one recorded seed per queried row), "
+                         f"got {arr.shape}")
+    if n and (arr.min() < 0 or arr.max() >= n_seeds):
+        bad = int(arr[(arr < 0) | (arr >= n_seeds)][0])
+        raise ValueError(f"trial={bad} out of range: this table has {n_seeds} seed(s)")
+    return arr.astype(np.int64, copy=False)
+
+
+def pick_seeds(n: int, n_seeds: int, seed, trial) -> np.ndarray | None:
+    """Seed column per queried architecture: ``(n,)`` int, or ``None`` for the seed mean.
+
+    ``trial`` (int or ``(n,)`` int array, see :func:`check_trial`) wins over ``seed``.
+    """
     if trial is not None:
-        if not 0 <= int(trial) < n_seeds:
-            raise ValueError(f"trial={trial} out of range: this table has {n_seeds} seed(s)")
-        return np.full(n, int(trial), dtype=np.int64)
+        t = check_trial(trial, n, n_seeds)
+        return np.full(n, t, dtype=np.int64) if isinstance(t, int) else t
     if isinstance(seed, str):
         if seed != "mean":
             raise ValueError(f"seed must be an int, a np.random.Generator or 'mean', got {seed!r}")
@@ -73,7 +108,7 @@ class Benchmark:
     seeds_are_means: bool = False
 
     # ----------------------------------------------------------- the contract
-    def query(self, archs, *, fidelity: int | None = None, seed=0, trial: int | None = None,
+    def query(self, archs, *, fidelity: int | None = None, seed=0, trial: int | np.ndarray | None = None,
               metrics: Sequence[str] | None = None) -> Evaluation:
         """Evaluate a batch.
 
@@ -82,7 +117,11 @@ class Benchmark:
         archs : list of Architecture, ``(n, L)`` int op array, or ``(n,)`` int index array
         fidelity : int or None
             One of ``fidelities``; ``None`` returns whole curves ``(n, n_fid)``.
-        seed, trial : see the module docstring.
+        seed : int, np.random.Generator or "mean"
+            See the module docstring.
+        trial : int, ``(n,)`` int array or None
+            Recorded seed for every row (int) or per row (array); overrides ``seed``.  Validate
+            with :func:`check_trial` (``ValueError`` for a wrong length or out of range).
         metrics : names to return (default: all per-epoch and static metrics).
 
         Returns

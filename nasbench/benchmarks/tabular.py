@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, pick_seeds
+from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, check_trial, pick_seeds
 from nasbench.io.hdf5 import TableData, TableError, open_table
 from nasbench.space import SearchSpace
 from nasbench.spaces import NB201Space
@@ -162,9 +162,11 @@ class TabularBenchmark(Benchmark):
         return m
 
     # -------------------------------------------------------------- query
-    def query(self, archs, *, fidelity: int | None = None, seed=0, trial: int | None = None,
+    def query(self, archs, *, fidelity: int | None = None, seed=0, trial: int | np.ndarray | None = None,
               metrics: Sequence[str] | None = None) -> Evaluation:
         """Look up a batch; see :class:`~nasbench.benchmarks.base.Benchmark`.
+
+        ``trial``: one recorded seed for all rows (int) or one per row (``(n,)`` int array).
 
         ``archs``: a list of :class:`Architecture`, an ``(n, L)`` int op array, an ``(n,)`` int
         index array, or a single :class:`Architecture` / int (scalar fast path).  Per-epoch
@@ -203,8 +205,8 @@ class TabularBenchmark(Benchmark):
     def _cols(self, n: int, seed, trial) -> np.ndarray | None:
         """``(n,)`` seed columns, or None for the seed mean (also for ``seeds_are_means``)."""
         if self.seeds_are_means:
-            if trial is not None and not 0 <= int(trial) < self.n_seeds:
-                raise ValueError(f"trial={trial} out of range: this table has {self.n_seeds} seed(s)")
+            if trial is not None:
+                check_trial(trial, n, self.n_seeds)
             _check_seed_type(seed)
             return None
         return pick_seeds(n, self.n_seeds, seed, trial)
@@ -372,14 +374,28 @@ def available_benchmarks(root=None) -> dict[str, Path]:
     return out
 
 
+def _is_surrogate(name_or_path) -> bool:
+    """``"surrogate:NAME"`` or a folder holding a surrogate's ``metadata.json``."""
+    if isinstance(name_or_path, str) and name_or_path.startswith("surrogate:"):
+        return True
+    return isinstance(name_or_path, (str, Path)) and os.path.isfile(os.path.join(name_or_path, "metadata.json"))
+
+
 def load_benchmark(name_or_path, root=None) -> TabularBenchmark:
     """Open a tabular benchmark by path or by name.
+
+    ``"surrogate:NAME"`` or the path of a surrogate folder opens a
+    :class:`~nasbench.benchmarks.surrogate.SurrogateBenchmark` instead.
 
     A path (``Path``, or a string naming an existing file or ending in ``.h5``) opens that
     file.  A name like ``"nb201-mnist1d"`` opens ``nb201_mnist1d.h5`` from the first of
     :func:`search_dirs` that has it (``root`` alone when given).  An unknown name raises
     ``FileNotFoundError`` listing the tables that are available.
     """
+    if _is_surrogate(name_or_path):
+        from nasbench.benchmarks.surrogate import load_surrogate
+
+        return load_surrogate(name_or_path, root=root)
     if isinstance(name_or_path, Path) or (isinstance(name_or_path, str) and (
             name_or_path.endswith(".h5") or os.sep in name_or_path or os.path.isfile(name_or_path))):
         return TabularBenchmark(name_or_path)

@@ -34,6 +34,16 @@ def default_predictor():
     return GradientBoostingRegressor(n_estimators=50, max_depth=3, learning_rate=0.1, subsample=1.0)
 
 
+def _reseed(model, seed: int) -> None:
+    """Set ``random_state`` on ``model`` (or on a pipeline's last step) where it has one."""
+    params = model.get_params()
+    if "random_state" in params:
+        model.set_params(random_state=seed)
+    steps = getattr(model, "steps", None)
+    if steps and f"{steps[-1][0]}__random_state" in params:
+        model.set_params(**{f"{steps[-1][0]}__random_state": seed})
+
+
 class Bananas(Strategy):
     """Ensemble-predictor Bayesian optimisation with mutation-based acquisition.
 
@@ -92,12 +102,21 @@ class Bananas(Strategy):
         self.n_fits_ = 0
 
     # ------------------------------------------------------------- model
-    def _fit_ensemble(self, idx: np.ndarray, y: np.ndarray) -> list:
+    def _fit_model(self, idx: np.ndarray, y: np.ndarray):
+        """Fit the surrogate on the encoded ``idx``; returns ``predict(X) -> (mean, std)``."""
         from sklearn.base import clone
+
+        from nasbench.predictors import supports_std
 
         proto = self.predictor if self.predictor is not None else default_predictor()
         X = encode(self.space, idx, self.encoding)
-        models = []
+        self.n_fits_ += 1
+        if supports_std(proto):  # one model with its own uncertainty (ensemble, GP, forest)
+            m = clone(proto)
+            _reseed(m, int(self.rng.integers(2**31 - 1)))
+            m.fit(X, y)
+            return lambda Xc: m.predict(Xc, return_std=True)
+        models = []  # any other regressor: a bootstrap ensemble of n_ensemble clones
         for _ in range(self.n_ensemble):
             m = clone(proto)
             if "random_state" in m.get_params():
@@ -106,8 +125,12 @@ class Bananas(Strategy):
             if np.ptp(y[rows]) == 0:  # a constant resample carries no ranking; use all data
                 rows = np.arange(len(y))
             models.append(m.fit(X[rows], y[rows]))
-        self.n_fits_ += 1
-        return models
+
+        def predict(Xc):
+            preds = np.stack([m.predict(Xc) for m in models])  # (n_ensemble, n_cand)
+            return preds.mean(0), preds.std(0)
+
+        return predict
 
     def _propose(self) -> list[int]:
         idx = np.asarray(self._X, dtype=np.int64)
@@ -116,7 +139,7 @@ class Bananas(Strategy):
         idx, y = idx[ok], y[ok]
         if len(y) < 2:
             return self._random_unseen(self.batch_size)
-        models = self._fit_ensemble(idx, y)
+        predict = self._fit_model(idx, y)
         parents = idx[np.argsort(-y, kind="stable")[: self.n_parents]]
         cand: list[int] = []
         seen = set()
@@ -134,8 +157,8 @@ class Bananas(Strategy):
         if not cand:
             return []
         Xc = encode(self.space, np.asarray(cand, dtype=np.int64), self.encoding)
-        preds = np.stack([m.predict(Xc) for m in models])  # (n_ensemble, n_cand)
-        mean, std = preds.mean(0), preds.std(0)
+        mean, std = predict(Xc)
+        mean, std = np.asarray(mean, dtype=np.float64), np.asarray(std, dtype=np.float64)
         if self.acquisition == "its":
             acq = mean + std * self.rng.standard_normal(len(cand))
         else:

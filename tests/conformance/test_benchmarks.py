@@ -1,7 +1,8 @@
 """The same contract checks over every benchmark implementation.
 
-Benchmarks: ``SyntheticBenchmark``; ``TabularBenchmark`` on the committed fixture; the
-imported NB201 CIFAR-10 table (when ``../shared/data/nb201`` is present; fails under CI=true
+Includes the per-row ``trial`` contract (an ``(n,)`` int array, one recorded seed per row).
+Benchmarks: ``SyntheticBenchmark``; ``TabularBenchmark`` on the committed fixture; a tiny
+``SurrogateBenchmark`` fitted on that fixture; the imported NB201 CIFAR-10 table (when ``../shared/data/nb201`` is present; fails under CI=true
 without it).  Add new implementations to ``BENCHMARKS``.
 """
 from __future__ import annotations
@@ -18,7 +19,7 @@ from nasbench.benchmarks.tabular import TabularBenchmark
 from nasbench.types import Architecture, Evaluation
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "nb201_tiny.h5"
-BENCHMARKS = ["synthetic", "tabular-fixture", "nb201-cifar10-imported"]
+BENCHMARKS = ["synthetic", "tabular-fixture", "surrogate-fixture", "nb201-cifar10-imported"]
 
 
 @pytest.fixture(scope="session")
@@ -30,12 +31,27 @@ def _imported_cifar10(nb201_data_dir, tmp_path_factory) -> Path:
     return p
 
 
+@pytest.fixture(scope="session")
+def _tiny_surrogate(tmp_path_factory) -> Path:
+    pytest.importorskip("xgboost")
+    from nasbench.benchmarks.surrogate import SurrogateConfig, fit_surrogate
+
+    tiny = dict(n_estimators=10, max_depth=3, learning_rate=0.3, n_jobs=1)
+    cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=4, final_params=tiny, aux_params=tiny,
+                          donor_neighbours=8)
+    return fit_surrogate(TabularBenchmark(FIXTURE), tmp_path_factory.mktemp("surr") / "tiny", cfg)
+
+
 @pytest.fixture(scope="module", params=BENCHMARKS)
 def bench(request) -> Benchmark:
     if request.param == "synthetic":
         return SyntheticBenchmark(n_epochs=5, n_seeds=3)
     if request.param == "tabular-fixture":
         return TabularBenchmark(FIXTURE)
+    if request.param == "surrogate-fixture":
+        from nasbench.benchmarks.surrogate import SurrogateBenchmark
+
+        return SurrogateBenchmark(request.getfixturevalue("_tiny_surrogate"))
     return TabularBenchmark(request.getfixturevalue("_imported_cifar10"))
 
 
@@ -111,6 +127,50 @@ def test_trial_and_mean(bench, idx):
         bench.query(idx, trial=bench.n_seeds)
     if bench.seeds_are_means:
         np.testing.assert_array_equal(drawn, mean)
+
+
+@pytest.mark.parametrize("fid", ["none", "low", "top"])
+def test_per_row_trials(bench, idx, fid):
+    """``trial=(n,) array``: row j equals the scalar-trial query of row j alone, bit for bit."""
+    f = {"none": None, "low": int(bench.fidelities[0]), "top": bench.max_fidelity}[fid]
+    rng = np.random.default_rng(11)
+    trials = rng.integers(0, bench.n_seeds, size=len(idx))
+    archs = [bench.space.from_index(int(i)) for i in idx]
+    for metrics in (None, ["val_acc"]):
+        ev = bench.query(idx, fidelity=f, trial=trials, metrics=metrics)
+        assert len(ev) == len(idx)
+        for j, (i, k) in enumerate(zip(idx, trials)):
+            one = bench.query(np.array([i]), fidelity=f, trial=int(k), metrics=metrics)
+            assert set(one.values) == set(ev.values)
+            for m in one.values:
+                np.testing.assert_array_equal(ev[m][j], one[m][0], err_msg=m)
+            np.testing.assert_array_equal(ev.cost[j], one.cost[0])
+        # the same through the other batch forms, and a list of Python ints as the trial array
+        _equal(ev, bench.query(archs, fidelity=f, trial=trials.tolist(), metrics=metrics))
+        _equal(ev, bench.query(bench.space.encode_ops(archs), fidelity=f, trial=trials, metrics=metrics))
+    # a constant array is the scalar trial; trial wins over seed
+    for k in range(bench.n_seeds):
+        _equal(bench.query(idx, fidelity=f, trial=k),
+               bench.query(idx, fidelity=f, trial=np.full(len(idx), k), seed=123))
+    # one-row forms: a bare Architecture / int with a one-element trial array
+    _equal(bench.query(archs[0], fidelity=f, trial=trials[:1]), bench.query(idx[:1], fidelity=f, trial=int(trials[0])))
+
+
+def test_per_row_trial_errors(bench, idx):
+    n, S = len(idx), bench.n_seeds
+    for bad in (np.zeros(n - 1, dtype=int), np.zeros(n + 1, dtype=int), np.zeros((n, 1), dtype=int)):
+        with pytest.raises(ValueError, match="shape"):
+            bench.query(idx, trial=bad)
+    for bad in (np.r_[np.zeros(n - 1, dtype=int), S], np.r_[-1, np.zeros(n - 1, dtype=int)]):
+        with pytest.raises(ValueError, match="out of range"):
+            bench.query(idx, trial=bad)
+    for bad in (S, -1):
+        with pytest.raises(ValueError, match="out of range"):
+            bench.query(idx, trial=bad)
+    with pytest.raises(TypeError, match="trial"):
+        bench.query(idx, trial=np.zeros(n))
+    with pytest.raises(ValueError, match="shape"):
+        bench.query(bench.space.from_index(int(idx[0])), trial=np.zeros(2, dtype=int))
 
 
 def test_batch_forms_agree(bench, idx):

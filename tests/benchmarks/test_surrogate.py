@@ -1,0 +1,211 @@
+"""SurrogateBenchmark: artifact round trip, clear errors, trial semantics, loading by name.
+
+Tiny surrogates fitted on the committed fixture table (the contract itself is checked by
+tests/conformance/test_benchmarks.py).
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+pytest.importorskip("xgboost")
+
+from nasbench.benchmarks.surrogate import (SurrogateBenchmark, SurrogateConfig, SurrogateError,  # noqa: E402
+                                           class_structure, features, fit_surrogate, live_mask, load_surrogate)
+from nasbench.benchmarks.tabular import TabularBenchmark, load_benchmark  # noqa: E402
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "nb201_tiny.h5"
+TINY = dict(n_estimators=10, max_depth=3, learning_rate=0.3, n_jobs=1)
+
+
+@pytest.fixture(scope="module")
+def table():
+    return TabularBenchmark(FIXTURE)
+
+
+@pytest.fixture(scope="module")
+def fitted(table, tmp_path_factory) -> Path:
+    cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=5, final_params=TINY, aux_params=TINY,
+                          donor_neighbours=8, name="tiny-surrogate")
+    return fit_surrogate(table, tmp_path_factory.mktemp("s") / "tiny-surrogate", cfg)
+
+
+@pytest.fixture(scope="module")
+def surr(fitted) -> SurrogateBenchmark:
+    return SurrogateBenchmark(fitted)
+
+
+@pytest.fixture()
+def copy(fitted, tmp_path) -> Path:
+    dst = tmp_path / "copy"
+    shutil.copytree(fitted, dst)
+    return dst
+
+
+def test_live_mask_matches_the_space():
+    from nasbench.spaces import NB201Space
+
+    sp = NB201Space()
+    idx = np.random.default_rng(0).integers(0, sp.size, 500)
+    ref = np.array([sp.live_edges(sp.from_index(int(i))) for i in idx])
+    np.testing.assert_array_equal(live_mask(sp.ops_from_index(idx)), ref)
+
+
+def test_features_ignore_dead_edges():
+    # edge 2 (2<-1) is dead when node 1 has no input: its op must not change the features
+    a = np.array([[0, 3, 1, 3, 0, 3], [0, 3, 4, 3, 0, 3]])
+    f = features(a, {"params": np.ones(2)})
+    np.testing.assert_array_equal(f[0], f[1])
+
+
+def test_metadata_and_files(surr, fitted, table):
+    m = json.loads((fitted / "metadata.json").read_text())
+    assert m["space"] == "nb201" and m["encoding"] == "nb201-live" and m["encoding_version"] == 1
+    assert m["metrics"] == list(table.metrics) and m["fidelities"] == table.fidelities.tolist()
+    td = m["training_data"]
+    assert td["n_train_classes"] == len(td["train_class_representatives"]) > 0 and len(td["sha256"]) == 64
+    assert {"nasbench", "numpy", "xgboost", "h5py"} <= set(m["versions"])
+    assert "test_acc/rows" in m["validation"] and "test_acc/classes" in m["validation"]
+    assert all((fitted / f).is_file() for f in m["files"])
+    assert not list(fitted.rglob("*.pkl")) and not list(fitted.rglob("*.pickle"))
+    assert surr.coverage() == 1.0 and surr.n_seeds == 5 and surr.name == "tiny-surrogate"
+
+
+def test_model_files_round_trip(surr, fitted, table):
+    """The native model files reproduce the stored final-epoch predictions."""
+    from nasbench.benchmarks.surrogate import _static_features
+    from nasbench.predictors import XGBoostPredictor
+
+    _, reps = class_structure(table)
+    X = features(table.space.ops_from_index(reps), _static_features(table, reps))
+    p = XGBoostPredictor().load_model(fitted / "models" / "final_val_acc.ubj")
+    want = np.clip(p.predict(X), 0, 100)
+    got = surr.query(reps, fidelity=surr.max_fidelity, seed="mean", metrics=["val_acc"])["val_acc"]
+    np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-4)
+
+
+def test_static_metrics_are_exact(surr, table):
+    idx = np.arange(0, table.space.size, 97)
+    for m in table.static_metrics:
+        np.testing.assert_array_equal(surr.query(idx, metrics=[m])[m], table.query(idx, metrics=[m])[m])
+
+
+def test_class_members_share_results(surr):
+    ac = surr.arch_class
+    rows = np.flatnonzero(ac != np.arange(len(ac)))[:50]
+    a = surr.query(rows, fidelity=None, trial=2, metrics=["val_acc", "test_loss"])
+    b = surr.query(ac[rows], fidelity=None, trial=2, metrics=["val_acc", "test_loss"])
+    for m in ("val_acc", "test_loss"):
+        np.testing.assert_array_equal(a[m], b[m])
+
+
+def test_trials_are_fixed_draws_consistent_across_fidelities(surr):
+    idx = np.arange(0, surr.space.size, 131)
+    K = surr.n_seeds
+    for k in range(K):
+        curve = surr.query(idx, fidelity=None, trial=k)
+        again = surr.query(idx, fidelity=None, trial=k)
+        for m in surr.metrics:
+            np.testing.assert_array_equal(curve[m], again[m])
+            for j, f in enumerate(surr.fidelities):
+                np.testing.assert_array_equal(surr.query(idx, fidelity=int(f), trial=k, metrics=[m])[m],
+                                              curve[m][:, j])
+        assert np.all(np.diff(curve.cost, axis=1) >= 0) and np.all(curve.cost > 0)
+    draws = np.stack([surr.query(idx, fidelity=surr.max_fidelity, trial=k, metrics=["val_acc"])["val_acc"]
+                      for k in range(K)])
+    assert np.all(draws.std(0) > 0)  # the noise model makes seeds differ
+    # per-row trials: row j equals the scalar query with trial ks[j]
+    ks = np.arange(len(idx)) % K
+    ev = surr.query(idx, fidelity=None, trial=ks)
+    for j in range(0, len(idx), 7):
+        one = surr.query(int(idx[j]), fidelity=None, trial=int(ks[j]))
+        for m in surr.metrics:
+            np.testing.assert_array_equal(ev[m][j], one[m][0])
+
+
+def test_mean_is_the_noiseless_prediction(surr):
+    idx = np.arange(0, surr.space.size, 53)
+    f = surr.max_fidelity
+    mean = surr.query(idx, fidelity=f, seed="mean", metrics=["val_acc"])["val_acc"]
+    draws = np.stack([surr.query(idx, fidelity=f, trial=k, metrics=["val_acc"])["val_acc"]
+                      for k in range(surr.n_seeds)])
+    np.testing.assert_allclose(draws.mean(0), mean, rtol=1e-4)
+    # cost does not depend on the virtual seed (the table's seeds share their train time)
+    c = [surr.query(idx, fidelity=f, trial=k).cost for k in range(surr.n_seeds)]
+    assert all(np.array_equal(c[0], x) for x in c)
+
+
+def test_runner_continues_runs_on_a_surrogate(surr):
+    from nasbench.runner import Budget, run
+    from nasbench.strategies import Hyperband
+
+    tr = run(Hyperband, surr, Budget(evaluations=60), seed=1)
+    assert len(tr) == 60 and np.all(np.asarray(tr.cost) >= 0)
+
+
+def test_load_by_name_and_path(fitted):
+    assert isinstance(load_benchmark(str(fitted)), SurrogateBenchmark)
+    b = load_benchmark("surrogate:tiny-surrogate", root=fitted.parent)
+    assert isinstance(b, SurrogateBenchmark) and b.name == "tiny-surrogate"
+    assert isinstance(load_surrogate(fitted / "metadata.json"), SurrogateBenchmark)
+    with pytest.raises(FileNotFoundError, match="tiny-surrogate"):  # lists what is available
+        load_benchmark("surrogate:nope", root=fitted.parent)
+
+
+def test_missing_file_names_it(copy):
+    (copy / "predictions.h5").unlink()
+    with pytest.raises(SurrogateError, match="predictions.h5.*missing"):
+        SurrogateBenchmark(copy)
+
+
+def test_missing_metadata_names_it(copy):
+    (copy / "metadata.json").unlink()
+    with pytest.raises(SurrogateError, match="metadata.json"):
+        SurrogateBenchmark(copy)
+
+
+def test_corrupted_model_file_names_it(copy):
+    f = copy / "models" / "final_test_acc.ubj"
+    data = bytearray(f.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    f.write_bytes(bytes(data))
+    with pytest.raises(SurrogateError, match="final_test_acc.ubj.*corrupted"):
+        SurrogateBenchmark(copy)
+
+
+def test_truncated_predictions_name_the_file(copy):
+    p = copy / "predictions.h5"
+    p.write_bytes(p.read_bytes()[:1000])
+    with pytest.raises(SurrogateError, match="predictions.h5"):
+        SurrogateBenchmark(copy)
+    with pytest.raises(SurrogateError, match="predictions.h5"):
+        SurrogateBenchmark(copy, verify=False)
+
+
+@pytest.mark.parametrize("key, value, match", [("encoding_version", 99, "encoding"),
+                                               ("space", "nb101", "space"),
+                                               ("format_version", 7, "format_version")])
+def test_mismatched_metadata(copy, key, value, match):
+    m = json.loads((copy / "metadata.json").read_text())
+    m[key] = value
+    (copy / "metadata.json").write_text(json.dumps(m))
+    with pytest.raises(SurrogateError, match=f"metadata.json.*{match}"):
+        SurrogateBenchmark(copy)
+
+
+def test_not_json(copy):
+    (copy / "metadata.json").write_text("{not json")
+    with pytest.raises(SurrogateError, match="metadata.json.*JSON"):
+        SurrogateBenchmark(copy)
+
+
+def test_cli_info(fitted, capsys):
+    from nasbench.cli import main
+
+    assert main(["surrogate", "info", str(fitted)]) == 0
+    out = capsys.readouterr().out
+    assert "tiny-surrogate" in out and "Kendall" in out
