@@ -32,7 +32,7 @@ def test_widths_or_arch_give_the_same_network():
 @pytest.mark.parametrize("preset,shape", [("size-mnist1d", (1, 40)), ("size-cifar10", (3, 32, 32))])
 def test_packed_copies_equal_single_models(preset, shape):
     space = SizeMNIST1DSpace() if preset == "size-mnist1d" else SizeSpace()
-    a = space.from_string("12:8:20:4:32" if preset == "size-mnist1d" else "16:8:24:8:40")
+    a = space.from_string("12:8:20:4:16" if preset == "size-mnist1d" else "16:8:24:8:40")
     seeds = [0, 5]
     packed = build_model(a, preset, seeds=seeds).eval()
     x = torch.randn(3, *shape, generator=torch.Generator().manual_seed(0))
@@ -58,3 +58,20 @@ def test_params_grow_with_every_width():
 def test_unknown_preset():
     with pytest.raises(ValueError, match="size preset"):
         build_size_model([8] * 5, "size-mnist2d")
+
+
+@pytest.mark.parametrize("preset,shape", [("size-cifar10", (3, 32, 32)), ("size-mnist1d", (1, 40)),
+                                          ("size-imagenet16-120", (3, 16, 16))])
+def test_closed_form_counts_equal_the_built_networks(preset, shape):
+    import numpy as np
+
+    from nasbench.train.models.size import size_counts
+    from nasbench.train.profile import count_flops
+
+    space = SizeMNIST1DSpace() if preset == "size-mnist1d" else SizeSpace()
+    idx = np.array([0, space.size - 1, *np.random.default_rng(1).integers(0, space.size, 6)])
+    params, macs = size_counts(space.widths_of(idx), preset)
+    for k, i in enumerate(idx):
+        m = build_model(space.from_index(int(i)), preset, seeds=[0])
+        assert params[k] == pytest.approx(count_params(m), rel=1e-12)
+        assert macs[k] == pytest.approx(count_flops(m, shape), rel=1e-12)

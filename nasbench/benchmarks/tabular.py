@@ -26,14 +26,14 @@ import numpy as np
 from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, check_trial, pick_seeds
 from nasbench.io.hdf5 import TableData, TableError, open_table
 from nasbench.space import SearchSpace
-from nasbench.spaces import NB201Space
+from nasbench.spaces import SPACES
 from nasbench.types import Architecture, Evaluation
 
 __all__ = ["TabularBenchmark", "load_benchmark", "available_benchmarks", "user_data_dir", "search_dirs",
            "table_filename"]
 
 #: space name in a table's attrs -> space class (literal, no registry)
-_SPACES: dict[str, type[SearchSpace]] = {"nb201": NB201Space}
+_SPACES: dict[str, type[SearchSpace]] = SPACES
 
 
 @functools.lru_cache(maxsize=4096)

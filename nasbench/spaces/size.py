@@ -40,7 +40,7 @@ NATS_SIZE_CELL = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect
 #: NATS-Bench's candidate widths (``candidate Cs`` of the size space)
 NATS_CHANNELS: tuple[int, ...] = (8, 16, 24, 32, 40, 48, 56, 64)
 #: the 1-D MNIST-1D preset's candidate widths (README "The size space": pilot and reasons)
-MNIST1D_CHANNELS: tuple[int, ...] = (4, 8, 12, 16, 20, 24, 28, 32)
+MNIST1D_CHANNELS: tuple[int, ...] = (4, 6, 8, 10, 12, 14, 16, 20)
 N_LAYERS = 5
 #: what each of the 5 layers is (NATS-Bench: ``[False]*N + [True] + [False]*N + [True] + [False]*N``)
 LAYER_KINDS: tuple[str, ...] = ("cell", "reduction", "cell", "reduction", "cell")
@@ -147,7 +147,7 @@ class SizeSpace(SearchSpace):
 
 
 class SizeMNIST1DSpace(SizeSpace):
-    """The size space of the 1-D MNIST-1D preset: widths ``{4, 8, ..., 32}`` per layer."""
+    """The size space of the 1-D MNIST-1D preset: widths ``{4, 6, 8, 10, 12, 14, 16, 20}`` per layer."""
 
     name = "size-mnist1d"
     channels = MNIST1D_CHANNELS
