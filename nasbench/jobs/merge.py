@@ -191,7 +191,10 @@ def merge_records(records_dir, out_path, static_dir=None) -> Path:
 
     final_time = stack["train_time"][:, :, -1]
     attrs = {
-        "name": f"{man['space']}-{task}", "rule": rule, "trainer": man.get("trainer"),
+        # a sampled space's table is named "<space>-sample" (its benchmark is the surrogate "<space>")
+        "name": (f"{man['space']}-{task}" if man["space"] == "nb201" else
+                 f"{man['space'] if man['space'].endswith(task) else man['space'] + '-' + task}-sample"),
+        "rule": rule, "trainer": man.get("trainer"),
         "epochs": E, "data_root": man.get("data_root"), "generation_created": man.get("created"),
         "torch": _distinct("torch"), "cuda": _distinct("cuda"), "train_device": _distinct("device"),
         "train_threads": _distinct("threads"), "host_cpu": _distinct("host_cpu"),

@@ -188,9 +188,21 @@ def _profile_space(space, wanted, static, preset, batch_sizes, repeats, warmup, 
     names = _metric_names(batch_sizes)
     input_shape = input_shape_of(preset)
 
+    closed_form = space.name != "nb201"  # size spaces: exact closed-form params / MACs (tested equal)
+    if closed_form:
+        from nasbench.train.models.size import size_counts
+
     def measure(i: int) -> list[float]:
-        model = build_model(space.from_index(int(i)), preset, seeds=[0]).eval()
-        vals = [count_params(model), count_flops(model, input_shape)]
+        arch = space.from_index(int(i))
+        if closed_form:
+            p, m = size_counts(np.array([space.widths(arch)]), preset)
+            vals = [float(p[0]), float(m[0])]
+            if not batch_sizes:
+                return vals
+            model = build_model(arch, preset, seeds=[0]).eval()
+        else:
+            model = build_model(arch, preset, seeds=[0]).eval()
+            vals = [count_params(model), count_flops(model, input_shape)]
         vals += [measure_latency(model, input_shape, k, "cpu", repeats, warmup) for k in batch_sizes]
         return vals
 
