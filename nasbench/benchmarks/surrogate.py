@@ -304,6 +304,8 @@ class SurrogateBenchmark(Benchmark):
         self.fidelity_kind = str(meta.get("fidelity_kind", "epoch_of_schedule"))
         self.cost_unit = str(meta.get("cost_unit", "seconds"))
         self.n_seeds = int(meta["n_virtual_seeds"])
+        #: the static metric multi-objective searches trade accuracy against (None: the catalog's default)
+        self.tradeoff_metric = meta.get("tradeoff_metric")
         self._hib = dict(meta.get("higher_is_better", {}))
         self._read_arrays(self.path / PREDICTIONS)
         self._fpos = {int(f): i for i, f in enumerate(self.fidelities)}
@@ -799,6 +801,9 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
         "metrics": metrics,
         "static_metrics": list(bench.static_metrics),
         "static_source": "exact: copied per architecture from the table (not predicted)",
+        # size spaces: accuracy vs latency (the first latency column), the trade-off they exist for
+        "tradeoff_metric": None if space.name == "nb201" else
+        next((m for m in bench.static_metrics if m.startswith("latency_")), None),
         "higher_is_better": {m: bench.higher_is_better(m) for m in (*metrics, *bench.static_metrics)},
         "units": {m: a.get("unit", "") for m, a in getattr(bench, "metric_attrs", {}).items()},
         "fidelities": [int(f) for f in bench.fidelities],
