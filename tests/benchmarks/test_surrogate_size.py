@@ -69,3 +69,24 @@ def test_fit_on_non_heldout_validate_on_heldout(table, tmp_path):
     assert ev.values["val_acc"][SPACE.size - 1] > ev.values["val_acc"][0]  # widest beats narrowest
     t0 = s.query(idx[:5], trial=0, metrics=["val_acc"])
     assert np.array_equal(t0.values["val_acc"], s.query(idx[:5], trial=0, metrics=["val_acc"]).values["val_acc"])
+
+
+def test_size_checks(table, tmp_path):
+    from nasbench.jobs.size_checks import heldout_report, pareto_agreement, width_effects
+
+    b, idx = table
+    cfg = SurrogateConfig(train_fraction=1.0, n_virtual_seeds=2, final_params=TINY, aux_params=TINY,
+                          donor_neighbours=16, name="size-test2")
+    s = SurrogateBenchmark(fit_surrogate(b, tmp_path / "size-test2", cfg))
+    w = width_effects(b)
+    assert w["n_trained"] == len(idx)
+    uni = w["uniform_widths"]
+    assert uni[20]["test_acc"] > uni[4]["test_acc"] and uni[20]["flops"] > uni[4]["flops"]
+    assert w["spearman_with_total_width"]["params"] > 0.5
+    h = heldout_report(s, b)
+    assert h["n_heldout"] == int(is_holdout(idx).sum())
+    assert {"surrogate_vs_mean", "surrogate_vs_seed1", "seed0_vs_seed1"} <= set(h["val_acc"])
+    p = pareto_agreement(s, b, "flops")
+    assert 0 <= p["on_trained"]["jaccard"] <= 1
+    assert 0 < p["on_trained"]["hv_ratio_surrogate_front_true_values"] <= 1 + 1e-9
+    assert p["whole_space"]["n_surrogate_front"] >= 1
