@@ -90,3 +90,19 @@ def test_size_checks(table, tmp_path):
     assert 0 <= p["on_trained"]["jaccard"] <= 1
     assert 0 < p["on_trained"]["hv_ratio_surrogate_front_true_values"] <= 1 + 1e-9
     assert p["whole_space"]["n_surrogate_front"] >= 1
+
+
+def test_live_check_helpers(table, tmp_path):
+    from nasbench.jobs.size_validate import compare_incumbents, incumbent_generate_config, surrogate_incumbents
+
+    b, idx = table
+    cfg = SurrogateConfig(train_fraction=1.0, n_virtual_seeds=2, final_params=TINY, aux_params=TINY,
+                          donor_neighbours=16, name="size-test3")
+    s = SurrogateBenchmark(fit_surrogate(b, tmp_path / "size-test3", cfg))
+    inc = surrogate_incumbents(s, strategies=("rs", "re"), seeds=range(2), budget=15)
+    assert len(inc["runs"]) == 4 and 1 <= len(inc["archs"]) <= 4
+    gc = incumbent_generate_config(inc["archs"], tmp_path / "live")
+    assert gc.space == "size-mnist1d" and gc.archs == tuple(inc["archs"]) and gc.seeds == (0, 1)
+    inc2 = {"runs": [("rs", 0, int(idx[0]), 0.0, 0.0)], "archs": [int(i) for i in idx[:12]]}  # trained rows
+    r = compare_incumbents(s, b, inc2)
+    assert r["n_trained_incumbents"] == 12 and r["per_strategy"]["rs"]["runs"] == 1
