@@ -75,3 +75,22 @@ def test_closed_form_counts_equal_the_built_networks(preset, shape):
         m = build_model(space.from_index(int(i)), preset, seeds=[0])
         assert params[k] == pytest.approx(count_params(m), rel=1e-12)
         assert macs[k] == pytest.approx(count_flops(m, shape), rel=1e-12)
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("preset,shape", [("size-mnist1d", (1, 40)), ("size-cifar10", (3, 32, 32))])
+def test_cuda_training_of_size_networks(preset, shape):
+    import numpy as np
+
+    from nasbench.train import TrainConfig, Trainer, synthetic_task
+
+    space = SizeMNIST1DSpace() if preset == "size-mnist1d" else SizeSpace()
+    arch = space.from_index(12345)
+    task = synthetic_task(input_shape=shape)
+    cfg = TrainConfig(preset=preset, epochs=2, batch_size=64, eval_batch_size=128, device="cuda", amp=False)
+    gpu = Trainer(cfg).train(arch, task, seeds=[0, 1])
+    cpu = Trainer(cfg.replace(device="cpu")).train(arch, task, seeds=[0, 1])
+    assert gpu.info["device"].startswith("cuda") and not gpu.diverged.any()
+    np.testing.assert_allclose(gpu.metrics["train_loss"][:, 0], cpu.metrics["train_loss"][:, 0], rtol=2e-2)
+    amp = Trainer(cfg.replace(amp=True)).train(arch, task, seeds=[0, 1])  # AMP (+ channels_last in 2-D)
+    assert np.isfinite(amp.metrics["val_acc"]).all()
