@@ -24,9 +24,13 @@ __all__ = ["STRATEGIES", "BENCHMARKS", "StrategyEntry", "strategy_factory", "get
 
 
 def cost_metric(benchmark) -> str:
-    """The static metric multi-objective strategies trade accuracy against: ``params`` when the
-    benchmark has it, else its first ``latency_*`` metric, else ``flops``."""
+    """The static metric multi-objective strategies trade accuracy against: the benchmark's own
+    ``tradeoff_metric`` when it names one (the size space's surrogate: its latency), else
+    ``params`` when the benchmark has it, else its first ``latency_*`` metric, else ``flops``."""
     static = list(getattr(benchmark, "static_metrics", ()))
+    own = getattr(benchmark, "tradeoff_metric", None)
+    if own and own in static:
+        return own
     for m in ["params"] + [s for s in static if s.startswith("latency")] + ["flops"]:
         if m in static:
             return m

@@ -277,12 +277,14 @@ _ADDERS += [_add_merge, _add_import]
 
 
 def _add_profile_space(sub):
-    p = sub.add_parser("profile-space", help="static pass: params, MACs and CPU latency of every NB201 architecture")
-    p.add_argument("--preset", default="nb201-mnist1d")
+    p = sub.add_parser("profile-space", help="static pass: params, MACs and CPU latency of every architecture "
+                                             "(NB201, or a size space for size-* presets)")
+    p.add_argument("--preset", default="nb201-mnist1d", help="nb201-* or size-* preset (default: %(default)s)")
     p.add_argument("--out", required=True, help="output directory (writes OUT/static/; rerun to resume)")
     p.add_argument("--repeats", type=int, default=None, help="timed passes per batch size (default: the job's)")
     p.add_argument("--warmup", type=int, default=None, help="untimed passes per batch size (default: the job's)")
-    p.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 256])
+    p.add_argument("--batch-sizes", type=int, nargs="*", default=[1, 256],
+                   help="latency batch sizes (default: 1 256; none: params and MACs only)")
     p.set_defaults(func=_run_profile_space)
 
 

@@ -65,7 +65,7 @@ import numpy as np
 from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, pick_seeds
 from nasbench.encodings import NB201_ROUTES, onehot, path_encoding
 from nasbench.space import SearchSpace
-from nasbench.spaces import NB201Space
+from nasbench.spaces import SPACES
 from nasbench.types import Architecture, Evaluation
 
 __all__ = ["SurrogateBenchmark", "SurrogateError", "SurrogateConfig", "fit_surrogate", "load_surrogate",
@@ -77,7 +77,12 @@ ENCODING = "nb201-live"
 ENCODING_VERSION = 1
 METADATA = "metadata.json"
 PREDICTIONS = "predictions.h5"
-_SPACES: dict[str, type[SearchSpace]] = {"nb201": NB201Space}
+_SPACES: dict[str, type[SearchSpace]] = SPACES
+#: the encoding (name, version) the surrogate of each space uses
+SIZE_ENCODING = "size-widths"
+SIZE_ENCODING_VERSION = 1
+_ENCODINGS = {"nb201": (ENCODING, ENCODING_VERSION), "size": (SIZE_ENCODING, SIZE_ENCODING_VERSION),
+              "size-mnist1d": (SIZE_ENCODING, SIZE_ENCODING_VERSION)}
 #: bound on the spread ratio that rescales a donor's residual (a donor with a tiny seed spread
 #: would otherwise blow its low-epoch residuals up to absurd draws, e.g. 100 % at epoch 2)
 MAX_SCALE_RATIO = 3.0
@@ -146,6 +151,39 @@ def features(ops: np.ndarray, static: dict[str, np.ndarray]) -> np.ndarray:
         v = np.asarray(v, dtype=np.float64)
         parts.append(np.log(np.maximum(v, 1e-12))[:, None])
     return np.hstack([np.asarray(p, dtype=np.float32) for p in parts])
+
+
+def size_feature_names(static: Sequence[str] = _STATIC_FEATURES) -> list[str]:
+    """Column names of :func:`size_features` (encoding ``size-widths`` v1)."""
+    names = [f"width_{l}" for l in range(5)] + [f"log_width_{l}" for l in range(5)]
+    names += ["sum_width", "min_width", "max_width", "width_ratio_out_in", "width_ratio_cell2_cell0"]
+    return names + [f"log_{m}" for m in static]
+
+
+def size_features(widths: np.ndarray, static: dict[str, np.ndarray]) -> np.ndarray:
+    """Encoding ``size-widths`` v1 of ``(n, 5)`` channel counts of a size space.
+
+    Columns: the 5 widths, their logs, their sum, min and max, the ratios last/first and
+    layer-2/layer-0 width, and ``log`` of each static metric in ``static`` (exact params, MACs,
+    latencies).
+
+    Returns
+    -------
+    ndarray of shape (n, 15 + len(static)), float32
+    """
+    w = np.asarray(widths, dtype=np.float64).reshape(-1, 5)
+    parts = [w, np.log(w), w.sum(1, keepdims=True), w.min(1, keepdims=True), w.max(1, keepdims=True),
+             (w[:, 4] / w[:, 0])[:, None], (w[:, 2] / w[:, 0])[:, None]]
+    for m, v in static.items():
+        parts.append(np.log(np.maximum(np.asarray(v, dtype=np.float64), 1e-12))[:, None])
+    return np.hstack(parts).astype(np.float32)
+
+
+def _space_features(space, rows: np.ndarray, static: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
+    """Features and their names of architecture indices ``rows`` in the space's own encoding."""
+    if space.name == "nb201":
+        return features(space.ops_from_index(rows), static), feature_names(tuple(static))
+    return size_features(space.widths_of(rows), static), size_feature_names(tuple(static))
 
 
 # ----------------------------------------------------------------------------- locating
@@ -248,9 +286,10 @@ class SurrogateBenchmark(Benchmark):
                                  f"version {FORMAT_VERSION}")
         if meta["space"] not in _SPACES:
             raise SurrogateError(f"{meta_path}: unknown space {meta['space']!r}; known: {sorted(_SPACES)}")
-        if meta["encoding"] != ENCODING or meta["encoding_version"] != ENCODING_VERSION:
+        enc, ver = _ENCODINGS[meta["space"]]
+        if meta["encoding"] != enc or meta["encoding_version"] != ver:
             raise SurrogateError(f"{meta_path}: encoding {meta['encoding']!r} v{meta['encoding_version']} does not "
-                                 f"match this nasbench's {ENCODING!r} v{ENCODING_VERSION}; refit the surrogate")
+                                 f"match this nasbench's {enc!r} v{ver}; refit the surrogate")
         files = meta["files"]
         if PREDICTIONS not in files:
             raise SurrogateError(f"{meta_path}: 'files' does not list {PREDICTIONS}")
@@ -270,6 +309,8 @@ class SurrogateBenchmark(Benchmark):
         self.fidelity_kind = str(meta.get("fidelity_kind", "epoch_of_schedule"))
         self.cost_unit = str(meta.get("cost_unit", "seconds"))
         self.n_seeds = int(meta["n_virtual_seeds"])
+        #: the static metric multi-objective searches trade accuracy against (None: the catalog's default)
+        self.tradeoff_metric = meta.get("tradeoff_metric")
         self._hib = dict(meta.get("higher_is_better", {}))
         self._read_arrays(self.path / PREDICTIONS)
         self._fpos = {int(f): i for i, f in enumerate(self.fidelities)}
@@ -491,6 +532,12 @@ class SurrogateConfig:
         is the prediction).
     name : str or None
         Surrogate name (default: ``<table>-xgb<percent>``).
+    holdout : bool or None
+        Split by the table's recorded held-out architectures (``attrs["holdout"]``, sampled
+        tables such as the size space's; :func:`nasbench.jobs.size_plan.is_holdout`): train on
+        ``train_fraction`` of the trained architectures that are not held out, validate on the
+        held-out ones, which the surrogate never sees.  ``None``: when the table records a
+        held-out split.  ``False``: a random split of the classes by ``train_fraction``.
     """
 
     train_fraction: float = 0.2
@@ -507,6 +554,7 @@ class SurrogateConfig:
                                                            min_child_weight=3.0, n_jobs=2))
     train_seed: int | None = None
     name: str | None = None
+    holdout: bool | None = None
 
 
 def _predictor(params: dict, seed: int):
@@ -536,7 +584,9 @@ def class_structure(bench) -> tuple[np.ndarray, np.ndarray]:
 
 def _static_features(bench, rows) -> dict[str, np.ndarray]:
     out = {}
-    for m in _STATIC_FEATURES:
+    names = _STATIC_FEATURES if bench.space.name == "nb201" else \
+        [m for m in bench.static_metrics if m in ("params", "flops") or m.startswith("latency_")]
+    for m in names:
         if m in bench.static_metrics:
             v = np.asarray(bench.query(rows, metrics=[m], seed="mean").values[m], dtype=np.float64)
             if np.all(np.isfinite(v)) and np.all(v > 0):
@@ -551,8 +601,8 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
     """
     t0 = time.perf_counter()
     say = progress or (lambda msg: None)
-    if bench.space.name != "nb201":
-        raise ValueError(f"surrogates use the nb201-live encoding; {bench.name} is a {bench.space.name} table")
+    if bench.space.name not in _ENCODINGS:
+        raise ValueError(f"no surrogate encoding for the {bench.space.name} space of {bench.name}")
     if not 0 < config.train_fraction <= 1:
         raise ValueError(f"train_fraction must be in (0, 1], got {config.train_fraction}")
     S = int(bench.n_seeds)
@@ -582,12 +632,28 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
         raise ValueError(f"{bench.name}: {len(covered)} classes with results; train_fraction "
                          f"{config.train_fraction} gives {n_train} training classes, need at least 8")
     rng = np.random.default_rng(config.split_seed)
-    train = np.sort(rng.choice(covered, size=n_train, replace=False))
-    held = np.setdiff1d(covered, train)
+    table_holdout = (getattr(bench, "attrs", {}) or {}).get("holdout")
+    use_holdout = bool(table_holdout) if config.holdout is None else bool(config.holdout)
+    if use_holdout:
+        if not table_holdout:
+            raise ValueError(f"{bench.name} records no held-out split (attrs['holdout']); use holdout=False")
+        from nasbench.jobs.size_plan import is_holdout
+
+        is_held = is_holdout(reps[covered], space.size)
+        held = covered[is_held]
+        pool = covered[~is_held]
+        n_train = int(round(config.train_fraction * len(pool)))
+        if n_train < 8 or len(held) < 2:
+            raise ValueError(f"{bench.name}: {len(pool)} trained architectures outside the held-out split "
+                             f"({len(held)} held out); need at least 8 to train and 2 to validate")
+        train = np.sort(rng.choice(pool, size=n_train, replace=False)) if n_train < len(pool) else pool
+    else:
+        train = np.sort(rng.choice(covered, size=n_train, replace=False))
+        held = np.setdiff1d(covered, train)
     say(f"{C} classes, {len(covered)} with results: training on {n_train} ({config.train_fraction:.0%})")
 
     static_feat = _static_features(bench, reps)
-    X = features(space.ops_from_index(reps), static_feat)
+    X, feat_names = _space_features(space, reps, static_feat)
     Xt = X[train]
     models: dict[str, object] = {}
     seeds = iter(np.random.SeedSequence(config.split_seed).generate_state(64))
@@ -758,12 +824,18 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
         "format_version": FORMAT_VERSION,
         "name": name,
         "space": space.name,
-        "encoding": ENCODING,
-        "encoding_version": ENCODING_VERSION,
-        "feature_names": feature_names(tuple(static_feat)),
+        "encoding": _ENCODINGS[space.name][0],
+        "encoding_version": _ENCODINGS[space.name][1],
+        "feature_names": feat_names,
+        "split": ("the table's held-out architectures (never trained on) vs the others" if use_holdout
+                  else "random split of the classes with results"),
+        "heldout_representatives": reps[held].tolist() if use_holdout else None,
         "metrics": metrics,
         "static_metrics": list(bench.static_metrics),
         "static_source": "exact: copied per architecture from the table (not predicted)",
+        # size spaces: accuracy vs latency (the first latency column), the trade-off they exist for
+        "tradeoff_metric": None if space.name == "nb201" else
+        next((m for m in bench.static_metrics if m.startswith("latency_")), None),
         "higher_is_better": {m: bench.higher_is_better(m) for m in (*metrics, *bench.static_metrics)},
         "units": {m: a.get("unit", "") for m, a in getattr(bench, "metric_attrs", {}).items()},
         "fidelities": [int(f) for f in bench.fidelities],

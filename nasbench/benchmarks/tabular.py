@@ -26,14 +26,14 @@ import numpy as np
 from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, check_trial, pick_seeds
 from nasbench.io.hdf5 import TableData, TableError, open_table
 from nasbench.space import SearchSpace
-from nasbench.spaces import NB201Space
+from nasbench.spaces import SPACES
 from nasbench.types import Architecture, Evaluation, _evaluation
 
 __all__ = ["TabularBenchmark", "load_benchmark", "available_benchmarks", "user_data_dir", "search_dirs",
            "table_filename"]
 
 #: space name in a table's attrs -> space class (literal, no registry)
-_SPACES: dict[str, type[SearchSpace]] = {"nb201": NB201Space}
+_SPACES: dict[str, type[SearchSpace]] = SPACES
 
 
 #: companion files ``<table><suffix>.h5`` whose ``/static`` datasets a table attaches as static
@@ -444,7 +444,8 @@ def load_benchmark(name_or_path, root=None) -> TabularBenchmark:
 
     A path (``Path``, or a string naming an existing file or ending in ``.h5``) opens that
     file.  A name like ``"nb201-mnist1d"`` opens ``nb201_mnist1d.h5`` from the first of
-    :func:`search_dirs` that has it (``root`` alone when given).  An unknown name raises
+    :func:`search_dirs` that has it (``root`` alone when given); a name with no table but a
+    surrogate of that name (``"size-mnist1d"``) opens the surrogate.  An unknown name raises
     ``FileNotFoundError`` listing the tables that are available.
     """
     if _is_surrogate(name_or_path):
@@ -462,6 +463,12 @@ def load_benchmark(name_or_path, root=None) -> TabularBenchmark:
         p = d / fname
         if p.is_file():
             return TabularBenchmark(p)
+    # no table of that name: a surrogate of that name (e.g. "size-mnist1d", the size space's
+    # benchmark, which is a surrogate because the space is only sampled)
+    from nasbench.benchmarks.surrogate import available_surrogates, load_surrogate
+
+    if name_or_path in available_surrogates(root):
+        return load_surrogate(name_or_path, root=root)
     avail = available_benchmarks(root)
     raise FileNotFoundError(
         f"no table named {name_or_path!r} ({fname}) in {', '.join(str(d) for d in dirs)}; available: "

@@ -70,24 +70,34 @@ def manifest_of(cfg: GenerateConfig) -> dict:
     tc = dataclasses.asdict(_train_config(cfg))
     tc.pop("device")
     tc.pop("threads")
-    from nasbench.spaces import NB201Space
+    from nasbench.spaces import get_space
 
-    return {"space": cfg.space, "task": cfg.task, "seeds": list(cfg.seeds), "epochs": cfg.epochs,
-            "rule": cfg.rule, "rule_classes": int(len(NB201Space().unique_indices(cfg.rule))), "trainer": tc, "data_root": cfg.data_root,
-            "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    man = {"space": cfg.space, "task": cfg.task, "seeds": list(cfg.seeds), "epochs": cfg.epochs,
+           "rule": cfg.rule, "rule_classes": int(len(get_space(cfg.space).unique_indices(cfg.rule))), "trainer": tc,
+           "data_root": cfg.data_root, "created": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+    if cfg.space != "nb201":
+        from nasbench.jobs.size_plan import HOLDOUT_FRACTION, HOLDOUT_SEED
+
+        man.update(plan="latin-hypercube blocks (nasbench.jobs.size_plan)", order_seed=cfg.order_seed,
+                   holdout={"seed": HOLDOUT_SEED, "fraction": HOLDOUT_FRACTION,
+                            "rule": "nasbench.jobs.size_plan.is_holdout(index)"})
+    return man
 
 
 def plan(cfg: GenerateConfig) -> np.ndarray:
     """Architecture indices to train, in training order (before skipping finished ones)."""
-    from nasbench.spaces import NB201Space
+    from nasbench.spaces import NB201Space, get_space
 
-    if cfg.space != "nb201":
-        raise ValueError(f"unknown space {cfg.space!r}; only 'nb201' is available")
-    space = NB201Space()
+    space = get_space(cfg.space)
     if cfg.archs is not None:
         idx = np.unique(np.asarray(cfg.archs, dtype=np.int64))
         space.as_indices(idx)  # range check
         return idx
+    if cfg.space != "nb201":  # a size space: stratified sample (pilot landmarks first)
+        from nasbench.jobs.size_plan import size_plan
+
+        return size_plan(space, cfg.sample if cfg.sample is not None else 2048, cfg.order_seed)
+    space = NB201Space()
     # classes in the order their members appear in a random permutation of the whole space:
     # big classes tend to come first, so a partial table covers many rows early (its rows
     # lean towards cells with dead or repeated edges until the run completes)
@@ -118,13 +128,14 @@ def _worker_init(cfg: GenerateConfig) -> None:
     _WORKER["trainer"] = Trainer(_train_config(cfg))
     _WORKER["seeds"] = list(cfg.seeds)
     _WORKER["retime"] = bool(cfg.retime)
+    from nasbench.spaces import get_space
+
+    _WORKER["space"] = get_space(cfg.space)
 
 
 def train_one(index: int) -> Record:
     """Train architecture ``index`` with every seed (in a worker initialised by ``_worker_init``)."""
-    from nasbench.spaces import NB201Space
-
-    arch = NB201Space().from_index(int(index))
+    arch = _WORKER["space"].from_index(int(index))
     t0 = time.perf_counter()
     curve = _WORKER["trainer"].train(arch, _WORKER["task"], _WORKER["seeds"])
     arrays = {k: v.astype(np.float32) for k, v in curve.metrics.items()}
@@ -171,9 +182,9 @@ def generate(cfg: GenerateConfig, progress: bool = True) -> GenerateReport:
     elif cfg.archs is None:
         # records are per architecture; a class with any trained member is done (this keeps
         # earlier records useful if the plan's representatives change)
-        from nasbench.spaces import NB201Space
+        from nasbench.spaces import get_space
 
-        cls = NB201Space().class_index(cfg.rule)
+        cls = get_space(cfg.space).class_index(cfg.rule)
         done_classes = {int(cls[i]) for i in done}
         todo = [int(i) for i in todo_all if int(cls[i]) not in done_classes]
     else:

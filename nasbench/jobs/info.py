@@ -8,7 +8,7 @@ import numpy as np
 __all__ = ["describe"]
 
 _PROVENANCE_KEYS = ("task", "preset", "rule", "epochs", "torch", "train_device", "train_threads", "host_cpu", "cpu_capability",
-                    "n_classes", "n_trained_classes", "train_core_seconds", "git_commit", "created")
+                    "n_classes", "n_trained_classes", "train_core_seconds", "holdout", "git_commit", "created")
 
 
 def describe(name_or_path, root=None) -> str:

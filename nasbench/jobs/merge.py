@@ -125,14 +125,14 @@ def merge_records(records_dir, out_path, static_dir=None) -> Path:
     RecordsError
         No manifest, or a record that does not match it (seeds, epochs).
     """
-    from nasbench.spaces import NB201Space
+    from nasbench.spaces import SPACES, get_space
 
     records_dir = Path(records_dir)
     man = read_manifest(records_dir)
-    if man.get("space") != "nb201":
-        raise RecordsError(f"{records_dir}: unknown space {man.get('space')!r}; only 'nb201' can be merged")
+    if man.get("space") not in SPACES:
+        raise RecordsError(f"{records_dir}: unknown space {man.get('space')!r}; known: {sorted(SPACES)}")
     recs = read_records(records_dir)
-    space = NB201Space()
+    space = get_space(man["space"])
     n = space.size
     rule = man.get("rule", "nb201")
     cls = space.class_index(rule)
@@ -191,7 +191,10 @@ def merge_records(records_dir, out_path, static_dir=None) -> Path:
 
     final_time = stack["train_time"][:, :, -1]
     attrs = {
-        "name": f"{man['space']}-{task}", "rule": rule, "trainer": man.get("trainer"),
+        # a sampled space's table is named "<space>-sample" (its benchmark is the surrogate "<space>")
+        "name": (f"{man['space']}-{task}" if man["space"] == "nb201" else
+                 f"{man['space'] if man['space'].endswith(task) else man['space'] + '-' + task}-sample"),
+        "rule": rule, "trainer": man.get("trainer"),
         "epochs": E, "data_root": man.get("data_root"), "generation_created": man.get("created"),
         "torch": _distinct("torch"), "cuda": _distinct("cuda"), "train_device": _distinct("device"),
         "train_threads": _distinct("threads"), "host_cpu": _distinct("host_cpu"),
@@ -213,6 +216,13 @@ def merge_records(records_dir, out_path, static_dir=None) -> Path:
         "seed_semantics": "each seed is a separate training run (own init and data order)",
         "equivalence": f"rows of one '{rule}' class share the trained representative's results",
     }
+    if "holdout" in man:  # a sampled space: the split the surrogate must never train on
+        from nasbench.jobs.size_plan import is_holdout
+
+        held = idx[is_holdout(idx, n)] if R else idx
+        attrs["holdout"] = dict(man["holdout"], trained_holdout=int(len(held)), trained_fit=int(R - len(held)))
+        attrs["coverage_note"] = (f"{R} of {n} architectures trained (a sample; untrained rows are NaN); "
+                                  "a surrogate benchmark covers the whole space")
     static, static_attrs = {}, {}
     if static_dir is not None:
         static, static_attrs, prov = _read_static(Path(static_dir), n)

@@ -69,14 +69,14 @@ def _write_atomic_json(path: Path, obj: dict) -> None:
     os.replace(tmp, path)
 
 
-_MUST_MATCH = ("preset", "batch_sizes", "repeats", "warmup", "threads", "cpu")
+_MUST_MATCH = ("space", "preset", "batch_sizes", "repeats", "warmup", "threads", "cpu")
 
 
 def profile_space(out_dir: str | os.PathLike, preset: str = "nb201-mnist1d",
                   batch_sizes: Sequence[int] = (1, 256), repeats: int = 10, warmup: int = 2,
                   chunk: int = 500, progress: bool = True,
-                  indices: Sequence[int] | np.ndarray | None = None) -> Path:
-    """Profile every NB201 architecture (or ``indices``) on the CPU into ``out_dir/static``.
+                  indices: Sequence[int] | np.ndarray | None = None, space: str | None = None) -> Path:
+    """Profile every architecture of the space (or ``indices``) on the CPU into ``out_dir/static``.
 
     Parameters
     ----------
@@ -93,6 +93,9 @@ def profile_space(out_dir: str | os.PathLike, preset: str = "nb201-mnist1d",
     indices : array of int, optional
         Profile only these architecture indices (tests, partial passes); chunks are merged with
         what is already on disk.
+    space : str, optional
+        The space (``nb201``, ``size``, ``size-mnist1d``); default: ``nb201`` for NB201 presets,
+        the preset's own space for size presets.
 
     Returns
     -------
@@ -108,15 +111,18 @@ def profile_space(out_dir: str | os.PathLike, preset: str = "nb201-mnist1d",
     """
     import torch
 
-    from nasbench.spaces import NB201Space
-    from nasbench.train.models import PRESETS
+    from nasbench.spaces import get_space
+    from nasbench.train.models import PRESETS, SIZE_PRESETS
+    from nasbench.train.models.size import size_space_of_preset
 
-    if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PRESETS)}")
+    if preset not in PRESETS and preset not in SIZE_PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; choose from {sorted(PRESETS) + sorted(SIZE_PRESETS)}")
     if chunk < 1:
         raise ValueError(f"chunk must be >= 1, got {chunk}")
     batch_sizes = [int(k) for k in batch_sizes]
-    space = NB201Space()
+    if space is None:
+        space = "nb201" if preset in PRESETS else size_space_of_preset(preset)
+    space = get_space(space)
     wanted = np.arange(space.size, dtype=np.int64) if indices is None else \
         np.unique(space.as_indices(np.asarray(indices, dtype=np.int64).reshape(-1)))
     static = Path(out_dir) / STATIC_DIR
@@ -133,12 +139,12 @@ def profile_space(out_dir: str | os.PathLike, preset: str = "nb201-mnist1d",
 def _profile_space(space, wanted, static, preset, batch_sizes, repeats, warmup, chunk, progress) -> Path:
     import torch
 
-    from nasbench.train.models import PRESETS, build_model, count_params
+    from nasbench.train.models import build_model, count_params, input_shape_of
     from nasbench.train.profile import UNITS, count_flops, measure_latency
 
     meta = {
-        "space": "nb201", "n_archs": space.size, "preset": preset,
-        "input_shape": list(PRESETS[preset].input_shape), "device": "cpu",
+        "space": space.name, "n_archs": space.size, "preset": preset,
+        "input_shape": list(input_shape_of(preset)), "device": "cpu",
         "batch_sizes": batch_sizes, "repeats": int(repeats), "warmup": int(warmup),
         "threads": torch.get_num_threads(), "cpu": cpu_model(), "machine": platform.machine(),
         "torch": torch.__version__, "numpy": np.__version__, "chunk": int(chunk),
@@ -180,11 +186,23 @@ def _profile_space(space, wanted, static, preset, batch_sizes, repeats, warmup, 
         return static
 
     names = _metric_names(batch_sizes)
-    input_shape = PRESETS[preset].input_shape
+    input_shape = input_shape_of(preset)
+
+    closed_form = space.name != "nb201"  # size spaces: exact closed-form params / MACs (tested equal)
+    if closed_form:
+        from nasbench.train.models.size import size_counts
 
     def measure(i: int) -> list[float]:
-        model = build_model(space.from_index(int(i)), preset, seeds=[0]).eval()
-        vals = [count_params(model), count_flops(model, input_shape)]
+        arch = space.from_index(int(i))
+        if closed_form:
+            p, m = size_counts(np.array([space.widths(arch)]), preset)
+            vals = [float(p[0]), float(m[0])]
+            if not batch_sizes:
+                return vals
+            model = build_model(arch, preset, seeds=[0]).eval()
+        else:
+            model = build_model(arch, preset, seeds=[0]).eval()
+            vals = [count_params(model), count_flops(model, input_shape)]
         vals += [measure_latency(model, input_shape, k, "cpu", repeats, warmup) for k in batch_sizes]
         return vals
 

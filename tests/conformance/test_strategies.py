@@ -1,4 +1,5 @@
-"""Conformance: every catalog strategy on the synthetic benchmark and the fixture table.
+"""Conformance: every catalog strategy on the synthetic benchmark (NB201 and size spaces) and the
+fixture table.
 
 Checks: valid architectures and fidelities only, the budget is respected, same seed -> same
 trace, no (architecture, fidelity) evaluated twice unless the strategy allows repeats, several
@@ -19,8 +20,15 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "nb201_tiny.h5"
 NAMES = sorted(STRATEGIES)
 
 
+def _synthetic_size():
+    from nasbench.benchmarks.synthetic import SyntheticBenchmark
+    from nasbench.spaces import SizeMNIST1DSpace
+
+    return SyntheticBenchmark(SizeMNIST1DSpace())  # the chain-structured size space (8**5 archs)
+
+
 def _benchmarks():
-    out = [("synthetic", lambda: get_benchmark("synthetic"))]
+    out = [("synthetic", lambda: get_benchmark("synthetic")), ("synthetic-size", _synthetic_size)]
     if FIXTURE.is_file():
         out.append(("fixture", lambda: get_benchmark(str(FIXTURE))))
     return out

@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from nasbench.spaces.nb201 import NB201_EDGES, NB201_OPS, NB201Space
 from nasbench.types import Architecture
 
-__all__ = ["NetworkConfig", "PRESETS", "build_model", "count_params"]
+__all__ = ["NetworkConfig", "PRESETS", "build_model", "count_params", "pack_models"]
 
 
 @dataclass(frozen=True)
@@ -268,6 +268,10 @@ def build_model(
         Initialise copy ``i`` with ``torch.manual_seed(seeds[i])`` (torch's global RNG state is
         saved and restored).  Without seeds, torch's current global RNG is used.
     """
+    if arch.space != "nb201" and isinstance(preset, str) and preset.startswith("size-"):
+        from nasbench.train.models.size import build_size_model  # size-space networks
+
+        return build_size_model(arch, preset, n_models=n_models, seeds=seeds, **overrides)
     cfg = _resolve(preset, overrides)
     if seeds is not None:
         seeds = [int(s) for s in seeds]
@@ -277,28 +281,30 @@ def build_model(
     n_models = 1 if n_models is None else int(n_models)
     if n_models < 1:
         raise ValueError("n_models must be >= 1")
+    return pack_models(lambda g: NB201Network(arch, cfg, g), n_models, seeds)
+
+
+def pack_models(make, n_models: int, seeds: Sequence[int] | None) -> nn.Module:
+    """``make(g)`` builds a network of ``g`` packed copies; with ``seeds``, copy ``i`` gets
+    exactly the weights of ``make(1)`` under ``torch.manual_seed(seeds[i])`` (torch's global RNG
+    state is saved and restored).  Used by every builder that packs seeds."""
     if seeds is None:
-        return NB201Network(arch, cfg, n_models)
+        return make(n_models)
     singles = []
     for s in seeds:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(s)
-            singles.append(NB201Network(arch, cfg, 1))
+            singles.append(make(1))
     if n_models == 1:
         return singles[0]
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seeds[0])
-        model = NB201Network(arch, cfg, n_models)
+        model = make(n_models)
     packed = {}
     single_states = [m.state_dict() for m in singles]  # once per model, not once per tensor
     for name, ref in model.state_dict().items():
         parts = [sd[name] for sd in single_states]
-        if ref.dim() == 0:
-            packed[name] = parts[0]
-        elif name.startswith("classifier."):
-            packed[name] = torch.cat(parts, dim=0)  # (1, ...) each -> (g, ...)
-        else:
-            packed[name] = torch.cat(parts, dim=0)
+        packed[name] = parts[0] if ref.dim() == 0 else torch.cat(parts, dim=0)  # (1, ...) each -> (g, ...)
     model.load_state_dict(packed)
     return model
 
