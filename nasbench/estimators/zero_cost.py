@@ -388,10 +388,12 @@ def _pass_feat(model, batches, want, out):
         out["meco"] = float(np.nansum(meco))
 
 
-def _gaussian_init(net):
+def _init_net(net, init_weight, init_grouped) -> None:
+    """Re-initialise ``net``: ``init_weight`` on conv / linear weights, ``init_grouped`` on a
+    packed ``GroupedLinear``'s ``(g, out, in)`` weight; zero biases; BN affine to 1 / 0."""
     for m in net.modules():
         if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear)):
-            nn.init.normal_(m.weight)
+            init_weight(m.weight)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
         elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -399,24 +401,24 @@ def _gaussian_init(net):
                 nn.init.ones_(m.weight)
                 nn.init.zeros_(m.bias)
         elif type(m).__name__ == "GroupedLinear":
-            nn.init.normal_(m.weight)
+            init_grouped(m.weight)
             nn.init.zeros_(m.bias)
+
+
+def _kaiming_fanin(w) -> None:
+    nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu")
+
+
+def _gaussian_init(net):
+    _init_net(net, nn.init.normal_, nn.init.normal_)
 
 
 def _kaiming_fanin_init(net):
-    for m in net.modules():
-        if isinstance(m, (nn.Conv1d, nn.Conv2d, nn.Linear)):
-            nn.init.kaiming_normal_(m.weight, mode="fan_in", nonlinearity="relu")
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            if m.affine:
-                nn.init.ones_(m.weight)
-                nn.init.zeros_(m.bias)
-        elif type(m).__name__ == "GroupedLinear":
-            for i in range(m.weight.shape[0]):
-                nn.init.kaiming_normal_(m.weight.data[i], mode="fan_in", nonlinearity="relu")
-            nn.init.zeros_(m.bias)
+    def grouped(w):
+        for i in range(w.shape[0]):
+            _kaiming_fanin(w.data[i])
+
+    _init_net(net, _kaiming_fanin, grouped)
 
 
 def _pass_zen(model, seed, batch_size, out):
