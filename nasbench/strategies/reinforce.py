@@ -17,6 +17,9 @@ cache=False)`` reproduces that setting.
 """
 from __future__ import annotations
 
+import math
+from bisect import bisect_left
+
 import numpy as np
 
 from nasbench.strategies.base import Strategy, Suggestion, higher_is_better
@@ -52,8 +55,8 @@ class Reinforce(Strategy):
         self.lr = float(lr)
         self.momentum = float(momentum)
         self.theta_ = np.zeros((self._L, self._K))
-        self._m = np.zeros_like(self.theta_)
-        self._v = np.zeros_like(self.theta_)
+        self._mv = np.zeros((2,) + self.theta_.shape)  # Adam's first and second moments
+        self._pol = None
         self._t = 0
         self._ema_num = 0.0
         self._ema_den = 0.0
@@ -63,32 +66,55 @@ class Reinforce(Strategy):
         z = np.exp(self.theta_ - self.theta_.max(1, keepdims=True))
         return z / z.sum(1, keepdims=True)
 
+    # The policy changes once per result; ask and the next update both read it, so it is
+    # computed once per step (``_t``, the Adam step count, names the version of ``theta_``).
+    # Draws are those of ``rng.random((n, L))`` whatever path reads them, and every float is
+    # computed by the same IEEE operations in the same order as the plain numpy version
+    # (checked against pinned traces in tests/test_runner_pinned.py).
+    def _policy(self) -> tuple:
+        """``(version, probabilities (L, K), cdf rows as lists)`` of the current ``theta_``."""
+        c = self._pol
+        if c is None or c[0] != self._t or c[3] is not self.theta_:
+            p = self.probabilities()
+            c = self._pol = (self._t, p, np.cumsum(p, axis=1).tolist(), self.theta_)
+        return c
+
     def _sample(self, n: int) -> np.ndarray:
         """``(n,)`` indices drawn from the policy."""
-        cdf = np.cumsum(self.probabilities(), axis=1)
+        cdf = np.asarray(self._policy()[2])
         u = self.rng.random((n, self._L))
         ops = np.minimum((u[:, :, None] > cdf[None, :, :]).sum(2), self._K - 1)  # (n, L)
         return (ops * np.asarray(self._pow)).sum(1)
+
+    def _row_index(self, row: list, cdf: list) -> int:
+        """Index of the architecture that one row of uniforms ``(L,)`` draws: on edge ``e`` the
+        op is the number of cdf entries below ``u[e]`` (``_sample``'s count, by bisection)."""
+        k1, i = self._K - 1, 0
+        for u, c, p in zip(row, cdf, self._pow):
+            o = bisect_left(c, u)
+            i += (o if o < k1 else k1) * p
+        return i
 
     def ask(self, n: int) -> list[Suggestion]:
         if not self.cache:
             return self._suggest([int(i) for i in self._sample(n)])
         out: list[int] = []
         taken: set[int] = set()
-        draws = self._sample(64 * n).tolist()
-        pos = 0
+        asked, L, row_index = self._asked, self._L, self._row_index
+        cdf = self._policy()[2]
+        U, pos = self.rng.random((64 * n, L)), 0  # the draws of _sample(64 * n), read row by row
         for _ in range(n):
             new = None
             for _ in range(4):  # up to 4 x 64 policy draws per suggestion
-                while pos < len(draws):
-                    i = draws[pos]
+                while pos < len(U):
+                    i = row_index(U[pos].tolist(), cdf)
                     pos += 1
-                    if i not in self._asked and i not in taken:
+                    if i not in asked and i not in taken:
                         new = i
                         break
                 if new is not None:
                     break
-                draws, pos = self._sample(64).tolist(), 0
+                U, pos = self.rng.random((64, L)), 0
             if new is None:
                 rest = self._random_unseen(1)
                 if not rest:
@@ -100,27 +126,50 @@ class Reinforce(Strategy):
 
     def tell(self, suggestions, values) -> None:
         idx, _ = self._check_tell(suggestions, values)
-        rewards = np.asarray(values[self.objective], dtype=np.float64)
+        rewards = np.asarray(values[self.objective], dtype=np.float64).tolist()
         sign = 1.0 if higher_is_better(self.objective) else -1.0
         for i, r in zip(idx, rewards):
-            if not np.isfinite(r):
+            if not math.isfinite(r):
                 continue  # no result: no learning signal
-            self._update(i, sign * float(r))
+            self._update(i, sign * r)
 
     def _update(self, i: int, r: float) -> None:
         """Baseline update and one policy-gradient step for reward ``r`` of architecture ``i``."""
         self._ema_num = self.momentum * self._ema_num + (1 - self.momentum) * r
         self._ema_den = self.momentum * self._ema_den + (1 - self.momentum)
         adv = r - self._ema_num / self._ema_den
-        grad = -self.probabilities()
-        grad[np.arange(self._L), self._ops(i)] += 1.0
-        self._adam(adv * grad)
+        grad = np.negative(self._policy()[1])  # d log pi / d theta = onehot(arch) - pi
+        flat = grad.reshape(-1)
+        K = self._K
+        for e, o in enumerate(self._ops(i)):
+            flat[e * K + o] += 1.0
+        self._adam(np.multiply(grad, adv, out=grad))
 
     def _adam(self, g: np.ndarray, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> None:
-        """One Adam ascent step along ``g``."""
+        """One Adam ascent step along ``g``.
+
+        ``m`` and ``v`` live stacked in one ``(2, L, K)`` array so each line below is one numpy
+        call for both; elementwise the operations are those of the textbook form
+        ``m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; theta += lr*mhat / (sqrt(vhat) + eps)``.
+        """
         self._t += 1
-        self._m = b1 * self._m + (1 - b1) * g
-        self._v = b2 * self._v + (1 - b2) * g * g
-        mhat = self._m / (1 - b1**self._t)
-        vhat = self._v / (1 - b2**self._t)
-        self.theta_ += self.lr * mhat / (np.sqrt(vhat) + eps)
+        t = self._t
+        mv = self._mv
+        step = np.multiply(np.array([(1 - b1), (1 - b2)])[:, None, None], g)  # (2, L, K)
+        step[1] *= g
+        mv *= np.array([b1, b2])[:, None, None]
+        mv += step
+        hat = np.divide(mv, np.array([(1 - b1**t), (1 - b2**t)])[:, None, None], out=step)
+        den = np.sqrt(hat[1])
+        den += eps
+        num = np.multiply(hat[0], self.lr)
+        num /= den
+        self.theta_ += num
+
+    @property
+    def _m(self) -> np.ndarray:
+        return self._mv[0]
+
+    @property
+    def _v(self) -> np.ndarray:
+        return self._mv[1]
