@@ -310,6 +310,8 @@ class BOHB(Hyperband):
         self.bandwidth_factor = float(bandwidth_factor)
         self.min_points = int(min_points) if min_points is not None else space.n_edges + 1
         self._obs: dict[int, tuple[list[int], list[float]]] = {}
+        self._obs_arrays: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # fidelity -> (ops, one-hot) rows
+        self._eye = np.eye(self._K)
 
     def _observe(self, i, fidelity, score) -> None:
         if fidelity is None or not np.isfinite(score):
@@ -317,6 +319,22 @@ class BOHB(Hyperband):
         xs, ys = self._obs.setdefault(int(fidelity), ([], []))
         xs.append(i)
         ys.append(score)
+        # op rows and their one-hot rows, grown as results arrive (not rebuilt per draw)
+        L, K = self._L, self._K
+        arr = self._obs_arrays.get(int(fidelity))
+        n = len(xs)
+        if arr is None or len(arr[0]) < n:
+            cap = max(64, 2 * n)
+            ops = np.zeros((cap, L), dtype=np.int64)
+            oh = np.zeros((cap, L * K))
+            if arr is not None:
+                ops[: n - 1], oh[: n - 1] = arr[0][: n - 1], arr[1][: n - 1]
+            arr = self._obs_arrays[int(fidelity)] = (ops, oh)
+        row = self._ops(i)
+        arr[0][n - 1] = row
+        ohr = arr[1][n - 1]
+        for e, o in enumerate(row):
+            ohr[e * K + o] = 1.0
 
     def _log_kde(self, cand: np.ndarray, data: np.ndarray, bw: float) -> np.ndarray:
         """``(m,)`` log density of candidates ``(m, L)`` under the kernel density of ``data (d, L)``.
@@ -327,7 +345,16 @@ class BOHB(Hyperband):
         K, L = self._K, self._L
         eye = np.eye(K)
         matches = eye[cand].reshape(len(cand), L * K) @ eye[data].reshape(len(data), L * K).T  # (m, d)
-        s = matches * np.log1p(-bw) + (L - matches) * np.log(bw / (K - 1))
+        return self._log_kde_of(self._kernel_logs(matches, bw))
+
+    def _kernel_logs(self, matches: np.ndarray, bw: float) -> np.ndarray:
+        """Log kernel values from match counts (any shape)."""
+        K, L = self._K, self._L
+        return matches * np.log1p(-bw) + (L - matches) * np.log(bw / (K - 1))
+
+    @staticmethod
+    def _log_kde_of(s: np.ndarray) -> np.ndarray:
+        """``(m,)`` log of the row means of ``exp(s)`` for log kernel values ``s (m, d)``."""
         mx = s.max(1, keepdims=True)
         return mx[:, 0] + np.log(np.exp(s - mx).mean(1))
 
@@ -337,12 +364,13 @@ class BOHB(Hyperband):
         usable = [f for f, (xs, _) in self._obs.items() if len(xs) >= self.min_points + 2]
         if not usable:
             return super()._new_config(bracket)
-        xs, ys = self._obs[max(usable)]
-        ys_arr = np.asarray(ys)
-        order = np.argsort(-ys_arr, kind="stable")
-        n_good = max(1, int(math.ceil(self.top_n_percent / 100 * len(ys))))
-        ops = self.space.ops_from_index(np.asarray(xs, dtype=np.int64)).astype(np.int64)
-        good, bad = ops[order[:n_good]], ops[order[n_good:]]
+        f = max(usable)
+        xs, ys = self._obs[f]
+        n = len(xs)
+        ops_all, oh_all = self._obs_arrays[f]
+        order = np.argsort(-np.asarray(ys), kind="stable")
+        n_good = max(1, int(math.ceil(self.top_n_percent / 100 * n)))
+        good = ops_all[order[:n_good]]
         K, L = self._K, self._L
         wide = min(self.bandwidth * self.bandwidth_factor, (K - 1) / K)
         base = good[self.rng.integers(0, len(good), self.num_samples)]          # (m, L)
@@ -350,7 +378,10 @@ class BOHB(Hyperband):
         shift = self.rng.integers(1, K, size=(self.num_samples, L))
         cand = np.where(flip, (base + shift) % K, base)
         idx = cand @ np.asarray(self._pow, dtype=np.int64)
-        ratio = self._log_kde(cand, good, self.bandwidth) - self._log_kde(cand, bad, self.bandwidth)
+        # one match count matrix against every observation, split into the good and bad
+        # densities (same values, same order as _log_kde on each part)
+        s = self._kernel_logs(self._eye[cand].reshape(len(cand), L * K) @ oh_all[:n].T, self.bandwidth)  # (m, n)
+        ratio = self._log_kde_of(s[:, order[:n_good]]) - self._log_kde_of(s[:, order[n_good:]])
         for k in np.argsort(-ratio, kind="stable"):
             if int(idx[k]) not in self._asked:
                 return int(idx[k])
