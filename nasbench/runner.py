@@ -63,6 +63,7 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
+from nasbench.benchmarks.tabular import TabularBenchmark
 from nasbench.strategies.base import Strategy, Suggestion, _RunnerValues
 from nasbench.types import Architecture
 
@@ -463,6 +464,7 @@ class _Search:
         self.hparams = _hparams(strategy)
         self.space_name = self.space.name
         self.index_of = getattr(self.space, "_index_map", lambda: None)() or {}  # ops -> index
+        self.readers: dict = {}  # (metrics, fidelity) -> the table's scalar reader (or None)
         self.final_test: dict[int, float] = {}
         self._metric_sets: dict = {}
 
@@ -546,13 +548,23 @@ def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
     if len(jobs) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
         r, i, f, trial, _, _, arch = jobs[0]
         q = r.q_scalar
-        ev = bench.query(arch, fidelity=f, trial=trial, metrics=q)
-        vals = ev.values  # (1,) arrays
-        c = float(ev.cost[0])
-        v = [float(vals[m][0]) for m in q]
-        for col in r.static_tail:
-            v.append(col[i])
-        out = [(tuple(v), c if math.isfinite(c) else _mean_cost(bench, f))]
+        read = search.readers.get((q, f), False)
+        if read is False:
+            read = search.readers[(q, f)] = (bench._scalar_reader(q, f) if type(bench) is TabularBenchmark
+                                             else None)
+        if read is not None:  # a table: read the numbers straight from its arrays
+            v, c = read(i, trial)
+            if r.static_tail:
+                v = v + tuple([col[i] for col in r.static_tail])
+        else:
+            ev = bench.query(arch, fidelity=f, trial=trial, metrics=q)
+            vals = ev.values  # (1,) arrays
+            c = float(ev.cost[0])
+            v = [float(vals[m][0]) for m in q]
+            for col in r.static_tail:
+                v.append(col[i])
+            v = tuple(v)
+        out = [(v, c if math.isfinite(c) else _mean_cost(bench, f))]
         return out, time.perf_counter() - tb
     f0, q0 = jobs[0][2], jobs[0][0].q_metrics
     if all(j[2] == f0 and j[0].q_metrics is q0 for j in jobs):  # the common case: one group

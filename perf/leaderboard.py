@@ -146,7 +146,9 @@ def main(argv=None) -> int:
             from nasbench.catalog import strategy_factory
 
             probe = strategy_factory("rs", bench)(bench.space, 0)
-            q_metrics = list(dict.fromkeys(["val_acc", "test_acc", *probe.metrics, *bench.static_metrics]))
+            # what the runner records by default: the static metrics except zero-cost scores
+            static = [m for m in bench.static_metrics if not m.startswith("zc_")]
+            q_metrics = list(dict.fromkeys(["val_acc", "test_acc", *probe.metrics, *static]))
             base = baseline(bench, replays[:10], q_metrics)
             print(f"baseline (bare single-architecture query loop, same lookups as random search): "
                   f"{base * 1e6:.2f} us per lookup")

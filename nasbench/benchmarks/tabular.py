@@ -343,6 +343,28 @@ class TabularBenchmark(Benchmark):
             cost = self._seed_mean("__cost__") if mean else self._data.cost()
         return ([(m, arr(m)) for m in per], [(m, self._data.static(m)) for m in static], cost, f)
 
+    def _scalar_reader(self, metrics: tuple, fidelity: int):
+        """For the runner's one-architecture step: ``read(i, trial) -> (values, cost)``, the
+        values of ``metrics`` (in that order) and the cost as Python floats: the same numbers
+        as ``query(i, fidelity=fidelity, trial=trial, metrics=metrics)`` (a trial in range),
+        without building an :class:`Evaluation`.  ``metrics`` and ``fidelity`` are checked here."""
+        mean = bool(self.seeds_are_means)
+        per, static, cost, f = self._plan_one(list(metrics), mean, fidelity)
+        arrays = dict(per + static)
+        kinds = {m: (m in dict(per)) for m in arrays}
+        getters = [(arrays[m].item, kinds[m]) for m in metrics]
+        c_item = cost.item if cost is not None else None
+        c_const = None if cost is not None else float(self._eval_cost[f])
+        if mean:
+            def read(i, trial):
+                v = tuple([g((i, f)) if p else g(i) for g, p in getters])
+                return v, (c_item((i, f)) if c_item is not None else c_const)
+        else:
+            def read(i, trial):
+                v = tuple([g((i, trial, f)) if p else g(i) for g, p in getters])
+                return v, (c_item((i, trial, f)) if c_item is not None else c_const)
+        return read
+
     def _ops_index(self) -> dict:
         """ops tuple -> index (the space's dict, built on first use, about 10 ms)."""
         return self.space._index_map()

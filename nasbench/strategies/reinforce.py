@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
+from itertools import accumulate
 
 import numpy as np
 
@@ -55,7 +56,10 @@ class Reinforce(Strategy):
         self.lr = float(lr)
         self.momentum = float(momentum)
         self.theta_ = np.zeros((self._L, self._K))
-        self._mv = np.zeros((2,) + self.theta_.shape)  # Adam's first and second moments
+        self._m = np.zeros_like(self.theta_)  # Adam's moments
+        self._v = np.zeros_like(self.theta_)
+        self._buf_a = np.empty_like(self.theta_)
+        self._buf_b = np.empty_like(self.theta_)
         self._pol = None
         self._t = 0
         self._ema_num = 0.0
@@ -63,8 +67,11 @@ class Reinforce(Strategy):
 
     def probabilities(self) -> np.ndarray:
         """Current policy, ``(L, K)``; rows sum to 1."""
-        z = np.exp(self.theta_ - self.theta_.max(1, keepdims=True))
-        return z / z.sum(1, keepdims=True)
+        th = self.theta_
+        z = np.subtract(th, np.maximum.reduce(th, axis=1, keepdims=True))
+        np.exp(z, out=z)
+        z /= np.add.reduce(z, axis=1, keepdims=True)
+        return z
 
     # The policy changes once per result; ask and the next update both read it, so it is
     # computed once per step (``_t``, the Adam step count, names the version of ``theta_``).
@@ -76,7 +83,8 @@ class Reinforce(Strategy):
         c = self._pol
         if c is None or c[0] != self._t or c[3] is not self.theta_:
             p = self.probabilities()
-            c = self._pol = (self._t, p, np.cumsum(p, axis=1).tolist(), self.theta_)
+            # running sums left to right, as np.cumsum adds
+            c = self._pol = (self._t, p, [list(accumulate(row)) for row in p.tolist()], self.theta_)
         return c
 
     def _sample(self, n: int) -> np.ndarray:
@@ -138,38 +146,41 @@ class Reinforce(Strategy):
         self._ema_num = self.momentum * self._ema_num + (1 - self.momentum) * r
         self._ema_den = self.momentum * self._ema_den + (1 - self.momentum)
         adv = r - self._ema_num / self._ema_den
-        grad = np.negative(self._policy()[1])  # d log pi / d theta = onehot(arch) - pi
-        flat = grad.reshape(-1)
-        K = self._K
-        for e, o in enumerate(self._ops(i)):
-            flat[e * K + o] += 1.0
+        grad = np.subtract(self._onehot(i), self._policy()[1])  # d log pi / d theta = onehot(arch) - pi
         self._adam(np.multiply(grad, adv, out=grad))
 
-    def _adam(self, g: np.ndarray, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> None:
-        """One Adam ascent step along ``g``.
+    def _onehot(self, i: int) -> np.ndarray:
+        """``(L, K)`` one-hot of architecture ``i``'s ops (rows of a table shared per space)."""
+        space = self.space
+        tab = space.__dict__.get("_onehot_f64")
+        if tab is None and space.size <= 1 << 16:
+            ops = space.all_ops().astype(np.int64)
+            tab = np.zeros((space.size, self._L, self._K))
+            np.put_along_axis(tab, ops[:, :, None], 1.0, axis=2)
+            tab.flags.writeable = False
+            space.__dict__["_onehot_f64"] = tab
+        if tab is not None:
+            return tab[i]
+        out = np.zeros((self._L, self._K))
+        out[np.arange(self._L), self._ops(i)] = 1.0
+        return out
 
-        ``m`` and ``v`` live stacked in one ``(2, L, K)`` array so each line below is one numpy
-        call for both; elementwise the operations are those of the textbook form
-        ``m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; theta += lr*mhat / (sqrt(vhat) + eps)``.
-        """
+    def _adam(self, g: np.ndarray, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> None:
+        """One Adam ascent step along ``g`` (every operation in place, in the textbook order
+        ``m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; theta += lr*mhat / (sqrt(vhat) + eps)``)."""
         self._t += 1
         t = self._t
-        mv = self._mv
-        step = np.multiply(np.array([(1 - b1), (1 - b2)])[:, None, None], g)  # (2, L, K)
-        step[1] *= g
-        mv *= np.array([b1, b2])[:, None, None]
-        mv += step
-        hat = np.divide(mv, np.array([(1 - b1**t), (1 - b2**t)])[:, None, None], out=step)
-        den = np.sqrt(hat[1])
-        den += eps
-        num = np.multiply(hat[0], self.lr)
-        num /= den
-        self.theta_ += num
-
-    @property
-    def _m(self) -> np.ndarray:
-        return self._mv[0]
-
-    @property
-    def _v(self) -> np.ndarray:
-        return self._mv[1]
+        m, v, a, b = self._m, self._v, self._buf_a, self._buf_b
+        m *= b1
+        m += np.multiply(g, 1 - b1, out=a)
+        v *= b2
+        np.multiply(g, 1 - b2, out=b)
+        b *= g
+        v += b
+        np.divide(v, 1 - b2**t, out=b)
+        np.sqrt(b, out=b)
+        b += eps
+        np.divide(m, 1 - b1**t, out=a)
+        a *= self.lr
+        a /= b
+        self.theta_ += a

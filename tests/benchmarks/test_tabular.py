@@ -256,3 +256,23 @@ def test_pickles(bench):
 
     b2 = pickle.loads(pickle.dumps(bench))
     np.testing.assert_array_equal(b2.table("val_acc"), bench.table("val_acc"))
+
+
+@pytest.mark.parametrize("which", ["seeds", "means"])
+def test_runner_scalar_reader_matches_query(which, bench, means_table):
+    """The runner's one-architecture reader returns exactly what ``query`` returns."""
+    b = bench if which == "seeds" else TabularBenchmark(means_table)
+    rng = np.random.default_rng(0)
+    metrics = tuple(dict.fromkeys(["val_acc", "test_acc", *b.metrics[:3], *b.static_metrics]))
+    for f in b.fidelities.tolist():
+        read = b._scalar_reader(metrics, int(f))
+        for i in rng.integers(0, b.space.size, 40).tolist():
+            t = int(rng.integers(b.n_seeds))
+            ev = b.query(i, fidelity=int(f), trial=t, metrics=list(metrics))
+            v, c = read(i, t)
+            want = [float(ev.values[m][0]) for m in metrics]
+            np.testing.assert_array_equal(np.array(v), np.array(want))  # NaN == NaN here
+            assert all(type(x) is float for x in v) and type(c) is float
+            np.testing.assert_array_equal(c, float(ev.cost[0]))
+    with pytest.raises(KeyError):
+        b._scalar_reader(("no_such_metric",), int(b.fidelities[0]))
