@@ -56,6 +56,8 @@ class SearchSpace:
         state = dict(self.__dict__)
         state.pop("_ops_to_index", None)
         state.pop("_arch_of", None)
+        state.pop("_sugg_of", None)
+        state.pop("_onehot_f64", None)
         return state
 
     def __eq__(self, other: object) -> bool:

@@ -289,13 +289,28 @@ class Strategy:
         return int(sum(int(o) * p for o, p in zip(ops, self._pow)))
 
     def _suggest(self, indices: Sequence[int], fidelity: int | None = None) -> list[Suggestion]:
-        """Mark ``indices`` as asked and wrap them as suggestions."""
-        asked, arch = self._asked, self.space.from_index
+        """Mark ``indices`` as asked and wrap them as suggestions (at the default fidelity, one
+        shared frozen ``Suggestion`` per architecture, cached on the space like its
+        ``Architecture`` objects)."""
+        asked, space = self._asked, self.space
+        arch = space.from_index
         out = []
+        cache = space.__dict__.get("_sugg_of") if fidelity is None else None
+        if cache is None and fidelity is None and "_arch_of" in space.__dict__:
+            cache = space.__dict__["_sugg_of"] = {}
+        if cache is None:
+            for i in indices:
+                i = int(i)
+                asked.add(i)
+                out.append(Suggestion(arch(i), fidelity))
+            return out
         for i in indices:
             i = int(i)
             asked.add(i)
-            out.append(Suggestion(arch(i), fidelity))
+            s = cache.get(i)
+            if s is None:
+                s = cache[i] = Suggestion(arch(i))
+            out.append(s)
         return out
 
     def _ask_evolving(self, n: int, in_warmup, make_child) -> list[Suggestion]:
