@@ -456,15 +456,32 @@ def _add_estimators(sub):
     v = esub.add_parser("validate", allow_abbrev=False,
                         help="Kendall/Spearman/top-10%%/regret with bootstrap CIs, cost, references; "
                              "results.csv/.md and a cost-vs-quality figure")
-    v.add_argument("--benchmark", default="nb201-mnist1d")
+    v.add_argument("--benchmark", default=None, help="table to validate on (default: nb201-mnist1d; not with --live)")
     v.add_argument("--estimators", nargs="+", default=["all"],
                    help="shipped zero-cost scores (synflow, zico, aznas, vote, ..., 'all'), vote:a+b+c, "
-                        "lce@k / sotl@k (default: all)")
-    v.add_argument("--sample", default="all", help="N architectures per population, or 'all' (default)")
+                        "lce@k / sotl@k / acc@k (default: all); with --live the proxies are computed on the trained "
+                        "architectures")
+    v.add_argument("--sample", default=None,
+                   help="N architectures per population, or 'all' (default: all; with --live: 50 classes)")
     v.add_argument("--target", default="test_acc")
     v.add_argument("--n-boot", type=int, default=200, help="bootstrap resamples (default: 200)")
-    v.add_argument("--seed", type=int, default=0)
+    v.add_argument("--seed", type=int, default=0,
+                   help="seed of the architecture sample (and, with --live, of the proxies' initialisation)")
     v.add_argument("-o", "--out", required=True, help="output directory")
+    g = v.add_argument_group("live ground truth (--live): train the sampled architectures now, no table needed")
+    g.add_argument("--live", action="store_true",
+                   help="train --sample N architectures (one per functional class) with LiveBenchmark and validate "
+                        "on that ground truth; resumable through --cache")
+    g.add_argument("--task", default="mnist1d", help="task to train on: mnist1d, synthetic, cifar10, cifar100, "
+                                                     "imagenet16-120 (the last three need --data-root)")
+    g.add_argument("--preset", default=None, help="network preset (default: nb201-<task>; nb201-mnist1d for synthetic)")
+    g.add_argument("--epochs", type=int, default=10, help="training epochs (default: 10, the shipped table's)")
+    g.add_argument("--seeds", type=int, nargs="+", default=[0, 1],
+                   help="training seeds, one pack (default: 0 1; >= 2 gives the one-seed and ceiling references)")
+    g.add_argument("--batch-size", type=int, default=None, help="training batch (default: nasbench train's for the task)")
+    g.add_argument("--data-root", default=None, help="directory with the CIFAR / ImageNet16-120 files")
+    g.add_argument("--cache", default=None, help="record log of trained results (default: OUT/live_cache)")
+    g.add_argument("--no-progress", action="store_true")
     v.set_defaults(func=_run_estimators_validate)
     p.set_defaults(func=lambda args: (p.print_help(), 2)[1])
 
@@ -490,12 +507,33 @@ def _run_estimators_validate(args) -> int:
     from nasbench import load_benchmark
     from nasbench.jobs.validate_estimators import resolve_estimators, validate, write_report
 
-    bench = load_benchmark(args.benchmark)
+    if args.live:
+        return _run_estimators_validate_live(args)
+    bench = load_benchmark(args.benchmark or "nb201-mnist1d")
     est = resolve_estimators(bench, args.estimators)
-    sample = None if args.sample == "all" else int(args.sample)
+    sample = None if args.sample in (None, "all") else int(args.sample)
     rows = validate(bench, est, sample=sample, target=args.target, n_boot=args.n_boot, seed=args.seed)
     paths = write_report(rows, args.out, title=f"{bench.name}: cost vs Kendall tau ({args.target})")
     for k, pth in paths.items():
+        print(f"{k}: {pth}")
+    return 0
+
+
+def _run_estimators_validate_live(args) -> int:
+    from nasbench.jobs.validate_estimators import validate_live
+
+    if args.benchmark is not None:
+        raise ValueError("--live trains its own ground truth; drop --benchmark (it names a table)")
+    if args.sample == "all":
+        raise ValueError("--live trains every architecture it scores: give --sample N (e.g. 50), not 'all'")
+    res = validate_live(args.out, args.estimators, task=args.task, preset=args.preset, epochs=args.epochs,
+                        seeds=tuple(args.seeds), sample=50 if args.sample is None else int(args.sample),
+                        cache=args.cache, seed=args.seed, target=args.target, n_boot=args.n_boot,
+                        batch_size=args.batch_size, data_root=args.data_root, progress=not args.no_progress)
+    st = res["settings"]
+    print(f"trained {st['n_trained_this_run']} architectures now ({st['n_cached_before']} from the cache "
+          f"{st['cache']}); {st['n_architectures']} scored")
+    for k, pth in res["paths"].items():
         print(f"{k}: {pth}")
     return 0
 

@@ -191,8 +191,11 @@ def population(benchmark, over: str) -> np.ndarray:
 
 
 def references(benchmark, target: str = "test_acc", *, over: str = "rows", fidelity: int | None = None,
-               baselines: Sequence[str] = ("params", "flops"), resolution: float = 0.1) -> list[dict]:
+               baselines: Sequence[str] = ("params", "flops"), resolution: float = 0.1, idx=None) -> list[dict]:
     """The rows every ranking result stands next to, on one table.
+
+    ``idx``: the architectures to compute them over (default: :func:`population` of ``over``;
+    a live benchmark passes the architectures it trained, since it has no whole population).
 
     - ``one-seed`` (kind ``reference``): each recorded seed scored against the mean of the
       other seeds, averaged over seeds: what one real training run achieves.  A model fitted
@@ -212,7 +215,7 @@ def references(benchmark, target: str = "test_acc", *, over: str = "rows", fidel
     """
     from scipy.stats import pearsonr, spearmanr
 
-    idx = population(benchmark, over)
+    idx = population(benchmark, over) if idx is None else np.asarray(idx, dtype=np.int64)
     f = benchmark.max_fidelity if fidelity is None else int(fidelity)
     hib = benchmark.higher_is_better(target)
     mean = np.asarray(benchmark.query(idx, fidelity=f, seed="mean", metrics=[target]).values[target], dtype=np.float64)

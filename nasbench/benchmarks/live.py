@@ -68,6 +68,7 @@ class LiveBenchmark(Benchmark):
     seeds_are_means = False
     has_oracle = False
     cheap_tables = False  # whole-space arrays would mean training (or building) every network
+    _OPTIONAL = ("task_sha256",)
 
     def __init__(self, cache, task="mnist1d", config=None, seeds: Sequence[int] = (0, 1, 2), space=None,
                  rule: str | None = "function", name: str = "live", progress: bool = False):
@@ -106,8 +107,12 @@ class LiveBenchmark(Benchmark):
         for k in ("device", "threads"):
             cfg.pop(k, None)
         task = self._task_arg if isinstance(self._task_arg, str) else getattr(self._task_arg, "name", "task")
-        return {"space": self.space.name, "task": task, "seeds": self.seeds.tolist(), "rule": self.rule,
-                "trainer": cfg}
+        out = {"space": self.space.name, "task": task, "seeds": self.seeds.tolist(), "rule": self.rule,
+               "trainer": cfg}
+        sha = None if isinstance(self._task_arg, str) else (getattr(self._task_arg, "meta", None) or {}).get("sha256")
+        if sha:  # a Task object: its data, not only its name (two synthetic tasks share the name)
+            out["task_sha256"] = sha
+        return out
 
     def _check_manifest(self) -> None:
         import json
@@ -116,7 +121,8 @@ class LiveBenchmark(Benchmark):
         want = self._manifest()
         if path.is_file():
             have = json.loads(path.read_text())
-            diff = sorted(k for k in want if have.get(k) != want[k])
+            # task_sha256 is checked when both sides recorded it (caches made before it existed lack it)
+            diff = sorted(k for k in want if have.get(k) != want[k] and not (k in self._OPTIONAL and k not in have))
             if diff:
                 raise ValueError(f"{self.cache}: cached results were trained with other settings ({', '.join(diff)}: "
                                  f"{[have.get(k) for k in diff]} != {[want[k] for k in diff]}); use another cache "
@@ -180,6 +186,12 @@ class LiveBenchmark(Benchmark):
             pass
 
     # ------------------------------------------------------------ contract
+    @property
+    def arch_class(self) -> np.ndarray | None:
+        """``(space.size,)`` int: the row whose training answers each row (its class
+        representative under ``rule``), as a table's ``arch_class``; ``None`` without a rule."""
+        return self._cls
+
     def _param(self, i: int) -> float:
         v = self._params.get(i)
         if v is None:

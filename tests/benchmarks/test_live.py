@@ -80,3 +80,11 @@ def test_runner_and_leaderboard_work_unchanged(live):
     n = live.n_trained
     again = run_many(RandomSearch, live, 4, seeds=[0, 1])
     assert live.n_trained == n and all(a.equals(b) for a, b in zip(again, traces["rs"]))
+
+
+def test_arch_class_and_task_data_in_the_manifest(live, tmp_path):
+    assert live.arch_class[MEMBER] == REP and live.arch_class[REP] == REP
+    np.testing.assert_array_equal(live.arch_class, CLS)
+    other = synthetic_task(input_shape=(1, 40), n_classes=10, n=(48, 32, 32), seed=1)  # same name, other data
+    with pytest.raises(ValueError, match="task_sha256"):
+        LiveBenchmark(tmp_path / "cache", task=other, config=CFG, seeds=(0, 1))
