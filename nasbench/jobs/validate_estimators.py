@@ -442,8 +442,9 @@ def plot_cost_quality(rows: Sequence[Mapping], path, over: str = "rows", title: 
             x = 1e-5  # free (a lookup): drawn at the left edge
         lo, hi = r.get("kendall_tau_lo", math.nan), r.get("kendall_tau_hi", math.nan)
         yerr = None if not (isinstance(lo, float) and math.isfinite(lo)) else [[max(y - lo, 0.0)], [max(hi - y, 0.0)]]
-        if "@" in name and isinstance(r.get("k"), float) and math.isfinite(r["k"]):
-            fams.setdefault(name.split("@")[0], []).append((x, y, r["k"], yerr))
+        k = r.get("k")
+        if "@" in name and isinstance(k, (int, float)) and not isinstance(k, bool) and math.isfinite(k):
+            fams.setdefault(name.split("@")[0], []).append((x, y, float(k), yerr))
             continue
         marker, color = "o", "C0"
         if r.get("kind") == "predictor":
