@@ -498,8 +498,22 @@ def compute_proxies(arch, preset: str, proxies: Sequence[str], seed: int = 0, ba
     ``torch.cuda.synchronize`` on CUDA.  ``batches``: from :func:`make_batch` (needed for
     data-dependent proxies).  ``flops``: a known MAC count (skips counting).  Random inputs and
     re-initialisations are drawn on the CPU, so scores agree across devices up to float
-    round-off.
+    round-off.  On CUDA the pass runs with deterministic kernels (as the trainer's
+    ``deterministic=True``), so repeats give identical scores.
     """
+    if torch.device(device).type == "cuda":
+        from nasbench.train.trainer import _deterministic_cuda, _restore
+
+        prev = _deterministic_cuda()
+        try:
+            return _compute_proxies(arch, preset, proxies, seed, batches, batch_size, flops, device)
+        finally:
+            _restore(prev)
+    return _compute_proxies(arch, preset, proxies, seed, batches, batch_size, flops, device)
+
+
+def _compute_proxies(arch, preset, proxies, seed, batches, batch_size, flops, device) -> tuple[dict, dict]:
+    """:func:`compute_proxies` itself."""
     from nasbench.train.models import build_model
 
     want = set(proxies)

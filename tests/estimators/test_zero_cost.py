@@ -206,3 +206,21 @@ def test_fast_ci_stats_match_score_ranking():
     fast = _ci_stats(p, t)
     for c in CI_STATS:
         assert fast[c] == pytest.approx(row[c]), c
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("preset", ["nb201-mnist1d", "nb201-cifar10"])
+def test_every_proxy_on_cuda_is_a_number_and_deterministic(preset):
+    """The CUDA path: every proxy finite (AZ-NAS may give -inf for a dead network) and repeats
+    identical; the data-independent counts equal the CPU's."""
+    preset = _small(preset)
+    batches = make_batch(preset, 0, 8, 2, data=_data(preset))
+    for a in ARCHS:
+        s1, _ = compute_proxies(a, preset, PROXIES, seed=3, batches=batches, batch_size=8, device="cuda")
+        s2, _ = compute_proxies(a, preset, PROXIES, seed=3, batches=batches, batch_size=8, device="cuda")
+        cpu, _ = compute_proxies(a, preset, ("params", "flops"), seed=3, batches=batches, batch_size=8)
+        for q in PROXIES:
+            assert not np.isnan(s1[q]), (q, a)
+            assert np.isfinite(s1[q]) or (q in AZ_PROXIES and s1[q] == -np.inf), (q, s1[q])
+            assert s1[q] == s2[q] or (np.isneginf(s1[q]) and np.isneginf(s2[q])), q
+        assert s1["params"] == cpu["params"] and s1["flops"] == cpu["flops"]
