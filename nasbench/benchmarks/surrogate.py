@@ -967,6 +967,7 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
                                      "scores of the untrained class representative, seed mean)") if zc_names else None,
                 "zero_cost_seconds_per_arch": {z: getattr(bench, "metric_attrs", {}).get(z, {}).get("seconds_per_arch")
                                                for z in zc_names},
+                "zero_cost_file_sha256": _companion_sha256(bench) if zc_names else None,
                 "rebuild": "nasbench.benchmarks.surrogate.surrogate_features(surrogate, table)",
             },
             "final_epoch": {m: f"models/final_{m}.ubj" for m in metrics},
@@ -990,6 +991,15 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
     (out / METADATA).write_text(json.dumps(meta, indent=1, default=_json_default))
     say(f"wrote {out} in {meta['fit_seconds']:.0f} s")
     return out
+
+
+def _companion_sha256(bench) -> str | None:
+    """sha256 of the table's ``_zc`` companion file (provenance of the zero-cost features)."""
+    path = getattr(bench, "path", None)
+    if path is None:
+        return None
+    f = Path(path).with_name(Path(path).stem + "_zc.h5")
+    return _sha256(f) if f.is_file() else None
 
 
 def _json_default(x):

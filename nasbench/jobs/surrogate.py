@@ -123,6 +123,8 @@ def describe_surrogate(name_or_path, root=None) -> str:
              f"  fidelities {m['fidelities']} ({m['fidelity_kind']}), {m['n_virtual_seeds']} virtual seeds, "
              f"cost in {m['cost_unit']}",
              f"  metrics: {', '.join(m['metrics'])}; static (exact): {', '.join(m['static_metrics'])}",
+             f"  features: {len(m.get('feature_names', []))} columns; zero-cost scores: "
+             + (", ".join(z for z in (m.get("model", {}).get("features", {}).get("zero_cost") or [])) or "none"),
              "  held-out validation (final epoch, seed-mean truth):"]
     for key, r in m["validation"].items():
         if isinstance(r, dict) and "kendall_tau" in r:

@@ -287,6 +287,7 @@ def test_zero_cost_features(tmp_path):
     assert m["config"]["zc_features"] == ["meco", "zc_synflow"]
     assert m["model"]["features"]["zero_cost"] == ["zc_meco", "zc_synflow"]
     assert m["model"]["features"]["zero_cost_seconds_per_arch"] == {"zc_meco": 0.01, "zc_synflow": 0.01}
+    assert len(m["model"]["features"]["zero_cost_file_sha256"]) == 64
     # the scores are features, not served metrics (the table answers them)
     assert not any(x.startswith("zc_") for x in s.static_metrics)
     # loading needs no companion: queries read predictions.h5
