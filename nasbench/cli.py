@@ -609,6 +609,10 @@ def _add_surrogate(sub):
     f.add_argument("--direct-epochs", type=int, nargs="*", default=[1], metavar="EPOCH",
                    help="low fidelities with their own predictor per metric instead of the curve-shape model "
                         "(default: 1; none: pass the flag alone)")
+    f.add_argument("--zc-features", nargs="*", default=["auto"], metavar="PROXY",
+                   help="zero-cost proxies (the table's shipped zc_<proxy> scores) used as features; 'auto' "
+                        "(default): the documented set when the table has its _zc companion, else none; "
+                        "'none' or the flag alone: none")
     f.add_argument("-o", "--out", required=True, help="output folder, e.g. surrogates/nb201-mnist1d-xgb20")
     f.set_defaults(func=_run_surrogate_fit)
     i = ssub.add_parser("info", allow_abbrev=False, help="what a surrogate was fitted on and how well it does")
@@ -621,7 +625,8 @@ def _run_surrogate_fit(args) -> int:
 
     out = run_fit(SurrogateFitJob(benchmark=args.benchmark, out=args.out, train_fraction=args.train_fraction,
                                   split_seed=args.split_seed, n_virtual_seeds=args.virtual_seeds, name=args.name,
-                                  n_jobs=args.threads, direct_epochs=tuple(args.direct_epochs)))
+                                  n_jobs=args.threads, direct_epochs=tuple(args.direct_epochs),
+                                  zc_features=tuple(args.zc_features)))
     print(describe_surrogate(out))
     return 0
 

@@ -13,13 +13,15 @@ Model (chosen by held-out error, see the README's "Surrogate benchmarks")
     Features: the functional-class representative's live ops (dead edges set to ``none``) as
     one-hot + NB201 path encoding, op counts, per-route op counts and depth, and the log of the
     exact static metrics (params, MACs, measured latencies) -- encoding ``nb201-live`` v1
-    (:func:`features`).  Per per-epoch metric, one predictor for the final-epoch seed mean; the
-    learning curves' shape (each epoch minus the final one, all metrics jointly) is a
-    reduced-rank multi-output model: PCA scores predicted by one small predictor each.
-    Cost: ``log`` of the cumulative train time at the top fidelity times the median
-    per-epoch profile of the training classes (cumulative, never decreasing).  Static metrics
-    are exact (copied per architecture from the table).  At epoch 1 (``direct_epochs``) each
-    metric has its own predictor instead of the shape model, which fits the first epoch worst.  Members of one functional class share
+    (:func:`features`) -- plus, optionally (``SurrogateConfig.zc_features``), the table's
+    shipped zero-cost scores of the untrained representative (``<table>_zc.h5``).  Per
+    per-epoch metric, one predictor for the final-epoch seed mean; the learning curves' shape
+    (each epoch minus the final one, all metrics jointly) is a reduced-rank multi-output model:
+    PCA scores predicted by one small predictor each.  Cost: ``log`` of the cumulative train
+    time at the top fidelity times the median per-epoch profile of the training classes
+    (cumulative, never decreasing).  Static metrics are exact (copied per architecture from
+    the table).  At epoch 1 (``direct_epochs``) each metric has its own predictor instead of
+    the shape model, which fits the first epoch worst.  Members of one functional class share
     one prediction and one set of draws, as they share one trained result in the table.
 
 Noise model (``trial``/``seed``)
@@ -44,7 +46,9 @@ Artifact (``surrogates/<name>/``)
     training classes, validation scores, package versions, sha256 of every file),
     ``predictions.h5`` (the whole space's predictions and the noise model's arrays, float32)
     and ``models/*.ubj`` (the fitted xgboost boosters, native format, for provenance and
-    refits).  No pickle.  A missing or corrupted file, a mismatched space or encoding version
+    refits; :func:`surrogate_features` rebuilds their inputs from the table, which needs the
+    table's ``_zc`` companion when zero-cost features were used -- loading never does).
+    No pickle.  A missing or corrupted file, a mismatched space or encoding version
     raises :class:`SurrogateError` naming the file.
 """
 from __future__ import annotations
@@ -70,7 +74,7 @@ from nasbench.types import Architecture, Evaluation
 
 __all__ = ["SurrogateBenchmark", "SurrogateError", "SurrogateConfig", "fit_surrogate", "load_surrogate",
            "features", "feature_names", "surrogate_dirs", "available_surrogates", "ENCODING", "ENCODING_VERSION",
-           "FORMAT_VERSION"]
+           "FORMAT_VERSION", "DEFAULT_ZC_FEATURES", "design_matrix", "surrogate_features", "signed_log"]
 
 FORMAT_VERSION = 1
 ENCODING = "nb201-live"
@@ -108,9 +112,13 @@ def live_mask(ops: np.ndarray) -> np.ndarray:
 
 
 _STATIC_FEATURES = ("params", "flops", "latency_cpu_bs1", "latency_cpu_bs256")
+#: zero-cost proxies ``nasbench surrogate fit`` adds as features when the table ships their
+#: scores (``<table>_zc.h5``), chosen by 5-fold cross-validation inside the training classes
+#: of ``nb201-mnist1d`` (README, "Surrogate benchmarks")
+DEFAULT_ZC_FEATURES = ("meco", "synflow", "zen", "nwot", "swap", "zico", "jacov", "snip")
 
 
-def feature_names(static: Sequence[str] = _STATIC_FEATURES) -> list[str]:
+def feature_names(static: Sequence[str] = _STATIC_FEATURES, zero_cost: Sequence[str] = ()) -> list[str]:
     """Column names of :func:`features` (encoding ``nb201-live`` v1)."""
     ops = ("none", "skip", "conv1x1", "conv3x3", "pool")
     names = [f"onehot_e{e}_{o}" for e in range(6) for o in ops]
@@ -119,21 +127,39 @@ def feature_names(static: Sequence[str] = _STATIC_FEATURES) -> list[str]:
     names += [f"route{r}_{o}" for r in range(len(NB201_ROUTES)) for o in ops[1:]]
     names += ["max_route_conv3", "max_route_conv", "live_routes", "live_edges"]
     names += [f"log_{m}" for m in static]
-    return names
+    return names + [_zc_column(z) for z in zero_cost]
 
 
-def features(ops: np.ndarray, static: dict[str, np.ndarray]) -> np.ndarray:
+def _zc_column(proxy: str) -> str:
+    return proxy if proxy.startswith("zc_") else f"zc_{proxy}"
+
+
+def signed_log(v) -> np.ndarray:
+    """``sign(v) * log1p(|v|)`` (float64): zero-cost scores span many decades and take either
+    sign; monotone, so trees split on it as on the raw score, and finite in float32.  NaN (not
+    scored) stays NaN, a missing value; ``+-inf`` (a degenerate network) becomes ``+-1000``,
+    beyond every finite score (at most ~710), so the order is kept."""
+    v = np.asarray(v, dtype=np.float64)
+    with np.errstate(invalid="ignore"):
+        out = np.sign(v) * np.log1p(np.abs(v))
+    return np.where(np.isinf(v), np.sign(v) * 1e3, out)
+
+
+def features(ops: np.ndarray, static: dict[str, np.ndarray], zero_cost: dict[str, np.ndarray] | None = None
+             ) -> np.ndarray:
     """Encoding ``nb201-live`` v1 of ``(n, 6)`` NB201 op arrays.
 
     Dead edges are set to ``none`` first (they do not change the function).  Columns: one-hot
     (30), path encoding (155), op counts (5), per input->output route the count of each
     non-``none`` op (-1 when the route is dead; 16), the longest route's 3x3 / any conv count,
-    live routes and live edges (4), and ``log`` of each static metric in ``static`` (in that
-    order; a ``(n,)`` array each).
+    live routes and live edges (4), ``log`` of each static metric in ``static`` (in that
+    order; a ``(n,)`` array each) and, optionally, :func:`signed_log` of each zero-cost score in
+    ``zero_cost`` (``{proxy: (n,) array}``; NaN / infinite scores are missing values, which
+    xgboost handles).
 
     Returns
     -------
-    ndarray of shape (n, 210 + len(static)), float32
+    ndarray of shape (n, 210 + len(static) + len(zero_cost)), float32
     """
     ops = np.asarray(ops, dtype=np.int64)
     o = np.where(live_mask(ops), ops, 0)
@@ -150,40 +176,47 @@ def features(ops: np.ndarray, static: dict[str, np.ndarray]) -> np.ndarray:
     for m, v in static.items():
         v = np.asarray(v, dtype=np.float64)
         parts.append(np.log(np.maximum(v, 1e-12))[:, None])
+    for z, v in (zero_cost or {}).items():
+        parts.append(signed_log(v)[:, None])
     return np.hstack([np.asarray(p, dtype=np.float32) for p in parts])
 
 
-def size_feature_names(static: Sequence[str] = _STATIC_FEATURES) -> list[str]:
+def size_feature_names(static: Sequence[str] = _STATIC_FEATURES, zero_cost: Sequence[str] = ()) -> list[str]:
     """Column names of :func:`size_features` (encoding ``size-widths`` v1)."""
     names = [f"width_{l}" for l in range(5)] + [f"log_width_{l}" for l in range(5)]
     names += ["sum_width", "min_width", "max_width", "width_ratio_out_in", "width_ratio_cell2_cell0"]
-    return names + [f"log_{m}" for m in static]
+    return names + [f"log_{m}" for m in static] + [_zc_column(z) for z in zero_cost]
 
 
-def size_features(widths: np.ndarray, static: dict[str, np.ndarray]) -> np.ndarray:
+def size_features(widths: np.ndarray, static: dict[str, np.ndarray],
+                  zero_cost: dict[str, np.ndarray] | None = None) -> np.ndarray:
     """Encoding ``size-widths`` v1 of ``(n, 5)`` channel counts of a size space.
 
     Columns: the 5 widths, their logs, their sum, min and max, the ratios last/first and
-    layer-2/layer-0 width, and ``log`` of each static metric in ``static`` (exact params, MACs,
-    latencies).
+    layer-2/layer-0 width, ``log`` of each static metric in ``static`` (exact params, MACs,
+    latencies) and :func:`signed_log` of each zero-cost score in ``zero_cost``.
 
     Returns
     -------
-    ndarray of shape (n, 15 + len(static)), float32
+    ndarray of shape (n, 15 + len(static) + len(zero_cost)), float32
     """
     w = np.asarray(widths, dtype=np.float64).reshape(-1, 5)
     parts = [w, np.log(w), w.sum(1, keepdims=True), w.min(1, keepdims=True), w.max(1, keepdims=True),
              (w[:, 4] / w[:, 0])[:, None], (w[:, 2] / w[:, 0])[:, None]]
     for m, v in static.items():
         parts.append(np.log(np.maximum(np.asarray(v, dtype=np.float64), 1e-12))[:, None])
+    for z, v in (zero_cost or {}).items():
+        parts.append(signed_log(v)[:, None])
     return np.hstack(parts).astype(np.float32)
 
 
-def _space_features(space, rows: np.ndarray, static: dict[str, np.ndarray]) -> tuple[np.ndarray, list[str]]:
+def _space_features(space, rows: np.ndarray, static: dict[str, np.ndarray],
+                    zero_cost: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, list[str]]:
     """Features and their names of architecture indices ``rows`` in the space's own encoding."""
+    zc = zero_cost or {}
     if space.name == "nb201":
-        return features(space.ops_from_index(rows), static), feature_names(tuple(static))
-    return size_features(space.widths_of(rows), static), size_feature_names(tuple(static))
+        return features(space.ops_from_index(rows), static, zc), feature_names(tuple(static), tuple(zc))
+    return size_features(space.widths_of(rows), static, zc), size_feature_names(tuple(static), tuple(zc))
 
 
 # ----------------------------------------------------------------------------- locating
@@ -522,10 +555,11 @@ class SurrogateConfig:
         one where the held-out comparison favours one model per epoch.
     donor_neighbours : int
         Training classes (nearest in final validation accuracy) a class's noise donors come from.
-    final_params, aux_params : dict
+    final_params, aux_params, curve_params : dict
         :class:`~nasbench.predictors.XGBoostPredictor` settings: ``final_params`` for the
         final-epoch accuracy models (``val_acc``, ``test_acc``), ``aux_params`` for the other
-        final-epoch metrics, the curve-shape scores, the cost and the seed-spread models.
+        final-epoch metrics, the cost and the seed-spread models, ``curve_params`` for the
+        curve-shape scores and the ``direct_epochs`` models.
     train_seed : int or None
         Fit on this recorded seed only instead of the seed mean (NAS-Bench-301's test); the
         other seeds are then not used at all, so there is no noise model (every virtual seed
@@ -538,6 +572,13 @@ class SurrogateConfig:
         ``train_fraction`` of the trained architectures that are not held out, validate on the
         held-out ones, which the surrogate never sees.  ``None``: when the table records a
         held-out split.  ``False``: a random split of the classes by ``train_fraction``.
+    zc_features : tuple of str
+        Zero-cost proxies (``"meco"`` or ``"zc_meco"``) whose shipped scores (the table's
+        ``<table>_zc.h5`` companion, attached as static metrics ``zc_<proxy>``) are added as
+        features of every model.  They are computed from untrained networks (no accuracy, a
+        fraction of a second per architecture, ``metric_attrs[...]["seconds_per_arch"]``).
+        Default: none; ``nasbench surrogate fit`` uses :data:`DEFAULT_ZC_FEATURES` when the
+        table has them.  A table without them raises :class:`SurrogateError`.
     """
 
     train_fraction: float = 0.2
@@ -546,15 +587,22 @@ class SurrogateConfig:
     n_shape_components: int = 6
     direct_epochs: tuple = (1,)
     donor_neighbours: int = 64
-    final_params: dict = field(default_factory=lambda: dict(n_estimators=1000, learning_rate=0.03, max_depth=6,
+    # chosen by 5-fold cross-validation inside the training classes of nb201-mnist1d (README):
+    # 400 depth-3 trees rank as well as 1,000 depth-6 ones, at an eighth of the size; the
+    # auxiliary targets lose <= 7 % out-of-fold RMSE with 60 depth-3 trees instead of 200 depth-4
+    final_params: dict = field(default_factory=lambda: dict(n_estimators=400, learning_rate=0.08, max_depth=3,
                                                              subsample=0.8, colsample_bytree=0.6,
                                                              min_child_weight=3.0, n_jobs=2))
-    aux_params: dict = field(default_factory=lambda: dict(n_estimators=200, learning_rate=0.1, max_depth=4,
+    aux_params: dict = field(default_factory=lambda: dict(n_estimators=60, learning_rate=0.25, max_depth=3,
                                                            subsample=0.8, colsample_bytree=0.6,
                                                            min_child_weight=3.0, n_jobs=2))
+    curve_params: dict = field(default_factory=lambda: dict(n_estimators=60, learning_rate=0.25, max_depth=3,
+                                                             subsample=0.8, colsample_bytree=0.6,
+                                                             min_child_weight=3.0, n_jobs=2))
     train_seed: int | None = None
     name: str | None = None
     holdout: bool | None = None
+    zc_features: tuple = ()
 
 
 def _predictor(params: dict, seed: int):
@@ -592,6 +640,54 @@ def _static_features(bench, rows) -> dict[str, np.ndarray]:
             if np.all(np.isfinite(v)) and np.all(v > 0):
                 out[m] = v
     return out
+
+
+def _zero_cost_features(bench, rows, proxies: Sequence[str]) -> dict[str, np.ndarray]:
+    """``{zc_<proxy>: (len(rows),) float64}``: the table's shipped zero-cost scores (attached from
+    its companion ``<table>_zc.h5``); a clear :class:`SurrogateError` when one is missing."""
+    out = {}
+    for z in proxies:
+        col = _zc_column(str(z))
+        if col not in bench.static_metrics:
+            path = getattr(bench, "path", None)
+            where = (f"{Path(path).with_name(Path(path).stem + '_zc.h5')}" if path is not None
+                     else "a <table>_zc.h5 companion next to the table file")
+            have = sorted(m for m in bench.static_metrics if m.startswith("zc_"))
+            raise SurrogateError(
+                f"{bench.name}: no zero-cost score {col!r}, a feature of this surrogate; it comes from the companion "
+                f"file {where} (nasbench.jobs.zero_cost), which is "
+                + (f"missing" if not have else f"there but lacks it (has {', '.join(have)})")
+                + "; restore it, or fit without zero-cost features (zc_features=(), `--zc-features none`)")
+        out[col] = np.asarray(bench.query(rows, metrics=[col], seed="mean").values[col], dtype=np.float64)
+    return out
+
+
+def design_matrix(bench, rows, zc_features: Sequence[str] = ()) -> tuple[np.ndarray, list[str]]:
+    """Feature matrix (float32) and column names of ``rows`` of ``bench`` as :func:`fit_surrogate`
+    builds them: the space's encoding, the exact static metrics and the zero-cost scores named
+    in ``zc_features`` (raises :class:`SurrogateError` when the table's ``_zc`` companion lacks one)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    zc = _zero_cost_features(bench, rows, zc_features)
+    return _space_features(bench.space, rows, _static_features(bench, rows), zc)
+
+
+def surrogate_features(surrogate, table, rows=None) -> np.ndarray:
+    """The feature matrix the model files in ``surrogate``'s ``models/`` take, rebuilt from
+    ``table`` (the table it was fitted on) for ``rows`` (default: the class representatives).
+
+    Loading a surrogate never needs this (queries read ``predictions.h5``); it is for refits and
+    for checking the shipped models.  Raises :class:`SurrogateError` when the features differ
+    from the ones recorded in the metadata (e.g. the table's zero-cost companion is missing).
+    """
+    meta = surrogate.metadata if hasattr(surrogate, "metadata") else surrogate
+    rows = surrogate._rep if rows is None else rows
+    zc = tuple(meta.get("config", {}).get("zc_features", ()) or ())
+    X, names = design_matrix(table, rows, zc)
+    if names != list(meta["feature_names"]):
+        miss = [n for n in meta["feature_names"] if n not in names]
+        raise SurrogateError(f"{meta['name']}: the features rebuilt from {table.name} differ from the metadata's "
+                             f"feature_names" + (f" (missing: {', '.join(miss)})" if miss else ""))
+    return X
 
 
 def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, progress=None) -> Path:
@@ -652,8 +748,9 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
         held = np.setdiff1d(covered, train)
     say(f"{C} classes, {len(covered)} with results: training on {n_train} ({config.train_fraction:.0%})")
 
-    static_feat = _static_features(bench, reps)
-    X, feat_names = _space_features(space, reps, static_feat)
+    zc_names = tuple(_zc_column(str(z)) for z in config.zc_features)
+    X, feat_names = design_matrix(bench, reps, zc_names)
+    static_feat = list(_static_features(bench, reps))
     Xt = X[train]
     models: dict[str, object] = {}
     seeds = iter(np.random.SeedSequence(config.split_seed).generate_state(64))
@@ -681,7 +778,7 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
         P = np.zeros((C, k))
         for j in range(k):
             say(f"curve-shape model {j + 1}/{k}")
-            p = _predictor(config.aux_params, next(seeds)).fit(Xt, scores[:, j])
+            p = _predictor(config.curve_params, next(seeds)).fit(Xt, scores[:, j])
             models[f"shape_pc{j}"] = p
             P[:, j] = p.predict(X)
         shape = (P @ V) * sd + mu
@@ -747,13 +844,16 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
             raise ValueError(f"direct_epochs: {f} is not a fidelity below the top one of {bench.name}")
         for m in metrics:
             say(f"epoch-{f} model: {m}")
-            p = _predictor(config.aux_params, next(seeds)).fit(Xt, target[m][train, j])
+            p = _predictor(config.curve_params, next(seeds)).fit(Xt, target[m][train, j])
             models[f"epoch{f}_{m}"] = p
             v = p.predict(X)
             mean_curves[m][:, j] = np.clip(v, 0.0, 100.0) if m.endswith("_acc") else (
                 np.maximum(v, 0.0) if m.endswith("_loss") else v)
 
     # --- write
+    # the table's own static metrics, exact; the zero-cost scores attached from its companion are
+    # estimates, not served (features only; the table answers them)
+    served_static = [m for m in bench.static_metrics if not m.startswith("zc_")]
     out.mkdir(parents=True, exist_ok=True)
     (out / "models").mkdir(exist_ok=True)
     import h5py
@@ -767,7 +867,7 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
             f.create_dataset(f"mean/{m}", data=mean_curves[m].astype(np.float32), **kw)
             f.create_dataset(f"noise/residual/{m}", data=resid[m], **kw)
         f.create_dataset("cost", data=cost_pred.astype(np.float32), **kw)
-        for m in bench.static_metrics:
+        for m in served_static:
             v = np.asarray(bench.table(m), dtype=np.float32)
             f.create_dataset(f"static/{m}", data=v, **kw)
         f.create_dataset("noise/donor", data=donor.astype(np.int32), **kw)
@@ -831,13 +931,14 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
                   else "random split of the classes with results"),
         "heldout_representatives": reps[held].tolist() if use_holdout else None,
         "metrics": metrics,
-        "static_metrics": list(bench.static_metrics),
+        "static_metrics": served_static,
         "static_source": "exact: copied per architecture from the table (not predicted)",
         # size spaces: accuracy vs latency (the first latency column), the trade-off they exist for
         "tradeoff_metric": None if space.name == "nb201" else
         next((m for m in bench.static_metrics if m.startswith("latency_")), None),
-        "higher_is_better": {m: bench.higher_is_better(m) for m in (*metrics, *bench.static_metrics)},
-        "units": {m: a.get("unit", "") for m, a in getattr(bench, "metric_attrs", {}).items()},
+        "higher_is_better": {m: bench.higher_is_better(m) for m in (*metrics, *served_static)},
+        "units": {m: a.get("unit", "") for m, a in getattr(bench, "metric_attrs", {}).items()
+                  if m in metrics or m in served_static},
         "fidelities": [int(f) for f in bench.fidelities],
         "fidelity_kind": bench.fidelity_kind,
         "cost_unit": bench.cost_unit,
@@ -857,6 +958,18 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
         },
         "model": {
             "predictor": "nasbench.predictors.XGBoostPredictor (xgboost booster, UBJ)",
+            "features": {
+                "encoding": f"{_ENCODINGS[space.name][0]} v{_ENCODINGS[space.name][1]} of the class representative",
+                "static": [f"log {m}" for m in static_feat],
+                "zero_cost": list(zc_names),
+                "zero_cost_transform": "sign(x) * log1p(|x|); NaN missing; +-inf -> +-1000" if zc_names else None,
+                "zero_cost_source": (f"{Path(str(getattr(bench, 'path', ''))).stem}_zc.h5 (the table's companion: "
+                                     "scores of the untrained class representative, seed mean)") if zc_names else None,
+                "zero_cost_seconds_per_arch": {z: getattr(bench, "metric_attrs", {}).get(z, {}).get("seconds_per_arch")
+                                               for z in zc_names},
+                "zero_cost_file_sha256": _companion_sha256(bench) if zc_names else None,
+                "rebuild": "nasbench.benchmarks.surrogate.surrogate_features(surrogate, table)",
+            },
             "final_epoch": {m: f"models/final_{m}.ubj" for m in metrics},
             "curve_shape": {k: v for k, v in shape_info.items()},
             "direct_epochs": {str(f): {m: f"models/epoch{f}_{m}.ubj" for m in metrics} for f in direct},
@@ -878,6 +991,15 @@ def fit_surrogate(bench, out, config: SurrogateConfig = SurrogateConfig(), *, pr
     (out / METADATA).write_text(json.dumps(meta, indent=1, default=_json_default))
     say(f"wrote {out} in {meta['fit_seconds']:.0f} s")
     return out
+
+
+def _companion_sha256(bench) -> str | None:
+    """sha256 of the table's ``_zc`` companion file (provenance of the zero-cost features)."""
+    path = getattr(bench, "path", None)
+    if path is None:
+        return None
+    f = Path(path).with_name(Path(path).stem + "_zc.h5")
+    return _sha256(f) if f.is_file() else None
 
 
 def _json_default(x):

@@ -48,6 +48,8 @@ class SurrogateFitJob:
     direct_epochs : tuple of int
         Low fidelities with their own predictor per metric (see
         :class:`~nasbench.benchmarks.surrogate.SurrogateConfig`).
+    zc_features : tuple of str or "auto"
+        Zero-cost proxies used as features (:func:`resolve_zc_features`; default ``"auto"``).
     """
 
     benchmark: str
@@ -58,6 +60,24 @@ class SurrogateFitJob:
     name: str | None = None
     n_jobs: int = 2
     direct_epochs: tuple[int, ...] = (1,)
+    zc_features: tuple[str, ...] | str = "auto"
+
+
+def resolve_zc_features(bench, zc_features) -> tuple[str, ...]:
+    """``"auto"``: :data:`~nasbench.benchmarks.surrogate.DEFAULT_ZC_FEATURES` if the table has all
+    of them (its ``_zc`` companion is there), else none; ``"none"`` / empty: none; names: those
+    (checked when fitting)."""
+    from nasbench.benchmarks.surrogate import DEFAULT_ZC_FEATURES
+
+    if isinstance(zc_features, str):
+        zc_features = (zc_features,)
+    zc = tuple(str(z) for z in zc_features)
+    if zc == ("auto",):
+        have = set(bench.static_metrics)
+        return DEFAULT_ZC_FEATURES if all(f"zc_{z}" in have for z in DEFAULT_ZC_FEATURES) else ()
+    if zc in ((), ("none",)):
+        return ()
+    return zc
 
 
 def run_fit(job: SurrogateFitJob, progress=print) -> Path:
@@ -67,11 +87,16 @@ def run_fit(job: SurrogateFitJob, progress=print) -> Path:
 
     bench = load_benchmark(job.benchmark)
     base = SurrogateConfig()
+    zc = resolve_zc_features(bench, job.zc_features)
+    if progress:
+        progress(f"zero-cost features: {', '.join(zc) if zc else 'none'}"
+                 + (" (auto: the table has no zero-cost companion)" if not zc and job.zc_features == "auto" else ""))
     cfg = SurrogateConfig(train_fraction=job.train_fraction, split_seed=job.split_seed,
                           n_virtual_seeds=job.n_virtual_seeds, name=job.name or Path(job.out).name,
-                          direct_epochs=tuple(job.direct_epochs),
+                          direct_epochs=tuple(job.direct_epochs), zc_features=zc,
                           final_params={**base.final_params, "n_jobs": job.n_jobs},
-                          aux_params={**base.aux_params, "n_jobs": job.n_jobs})
+                          aux_params={**base.aux_params, "n_jobs": job.n_jobs},
+                          curve_params={**base.curve_params, "n_jobs": job.n_jobs})
     out = fit_surrogate(bench, job.out, cfg, progress=progress)
     if bench.n_seeds >= 2:  # how the virtual seeds' noise compares with the recorded seeds'
         from nasbench.benchmarks.surrogate import METADATA, SurrogateBenchmark
@@ -98,6 +123,8 @@ def describe_surrogate(name_or_path, root=None) -> str:
              f"  fidelities {m['fidelities']} ({m['fidelity_kind']}), {m['n_virtual_seeds']} virtual seeds, "
              f"cost in {m['cost_unit']}",
              f"  metrics: {', '.join(m['metrics'])}; static (exact): {', '.join(m['static_metrics'])}",
+             f"  features: {len(m.get('feature_names', []))} columns; zero-cost scores: "
+             + (", ".join(z for z in (m.get("model", {}).get("features", {}).get("zero_cost") or [])) or "none"),
              "  held-out validation (final epoch, seed-mean truth):"]
     for key, r in m["validation"].items():
         if isinstance(r, dict) and "kendall_tau" in r:
@@ -156,15 +183,16 @@ def noise_report(surrogate, table, metric: str = "test_acc", n_seeds: int | None
 
 # ----------------------------------------------------------------------------- NB301's claim
 def nb301_test(table, train_fraction: float = 0.2, split_seed: int = 0, metric: str = "test_acc",
-               params: dict | None = None) -> dict:
+               params: dict | None = None, zc_features: Sequence[str] = ()) -> dict:
     """Is a surrogate fitted on one seed closer to the truth than that seed itself?
 
     Fits the final-epoch model of :func:`~nasbench.benchmarks.surrogate.fit_surrogate` (same
-    features, settings and class split) on recorded seed 0 of ``train_fraction`` of the classes;
-    on the held-out classes compares (a) the surrogate's prediction and (b) seed 0's own value,
-    both against the mean of seeds 1..S-1 (Kendall tau, Spearman, R2), over rows and classes.
+    features -- pass the shipped surrogate's ``zc_features`` -- settings and class split) on
+    recorded seed 0 of ``train_fraction`` of the classes; on the held-out classes compares (a)
+    the surrogate's prediction and (b) seed 0's own value, both against the mean of seeds
+    1..S-1 (Kendall tau, Spearman, R2), over rows and classes.
     """
-    from nasbench.benchmarks.surrogate import SurrogateConfig, _predictor, _static_features, class_structure, features
+    from nasbench.benchmarks.surrogate import SurrogateConfig, _predictor, class_structure, design_matrix
     from nasbench.results import score_ranking
 
     if table.n_seeds < 2:
@@ -178,13 +206,13 @@ def nb301_test(table, train_fraction: float = 0.2, split_seed: int = 0, metric: 
     rng = np.random.default_rng(split_seed)
     train = np.sort(rng.choice(covered, size=int(round(train_fraction * len(covered))), replace=False))
     held = np.setdiff1d(covered, train)
-    X = features(table.space.ops_from_index(reps), _static_features(table, reps))
+    X, names = design_matrix(table, reps, tuple(zc_features))
     seed0, rest = per[0], per[1:].mean(0)
     p = _predictor(params or cfg.final_params, 0).fit(X[train], seed0[train])
     pred = p.predict(X)
     rows = np.flatnonzero(np.isin(row_class, held))
     out = {"metric": metric, "train_classes": int(len(train)), "heldout_classes": int(len(held)),
-           "heldout_rows": int(len(rows))}
+           "heldout_rows": int(len(rows)), "zc_features": [n for n in names if n.startswith("zc_")]}
     for over, cls in (("rows", row_class[rows]), ("classes", held)):
         for name, x in (("surrogate_seed0", pred), ("seed0", seed0)):
             r = score_ranking(x[cls], rest[cls], name=name, over=over, same_scale=True)

@@ -29,7 +29,7 @@ def table():
 
 @pytest.fixture(scope="module")
 def fitted(table, tmp_path_factory) -> Path:
-    cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=5, final_params=TINY, aux_params=TINY,
+    cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=5, final_params=TINY, aux_params=TINY, curve_params=TINY,
                           donor_neighbours=8, name="tiny-surrogate")
     return fit_surrogate(table, tmp_path_factory.mktemp("s") / "tiny-surrogate", cfg)
 
@@ -212,7 +212,7 @@ def test_cli_info(fitted, capsys):
 
 
 def test_one_seed_fit_has_no_noise_model(table, tmp_path):
-    cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=3, final_params=TINY, aux_params=TINY,
+    cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=3, final_params=TINY, aux_params=TINY, curve_params=TINY,
                           donor_neighbours=8, train_seed=0)
     s = SurrogateBenchmark(fit_surrogate(table, tmp_path / "seed0", cfg))
     idx = np.arange(0, s.space.size, 211)
@@ -225,7 +225,8 @@ def test_one_seed_fit_has_no_noise_model(table, tmp_path):
 
 
 def test_direct_epochs_only_change_those_epochs(table, tmp_path):
-    kw = dict(train_fraction=0.5, n_virtual_seeds=3, final_params=TINY, aux_params=TINY, donor_neighbours=8)
+    kw = dict(train_fraction=0.5, n_virtual_seeds=3, final_params=TINY, aux_params=TINY, curve_params=TINY,
+              donor_neighbours=8)
     a = SurrogateBenchmark(fit_surrogate(table, tmp_path / "a", SurrogateConfig(direct_epochs=(), **kw)))
     b = SurrogateBenchmark(fit_surrogate(table, tmp_path / "b", SurrogateConfig(direct_epochs=(1,), **kw)))
     idx = np.arange(0, a.space.size, 101)
@@ -250,3 +251,78 @@ def test_noise_draws_are_bounded(fitted):
         dev = s.draws(m) - s._mean[m][:, None, :]
         bound = (hi - lo) * np.sqrt(K / (K - 1)) + 1e-3
         assert np.all(np.abs(dev) <= bound[None, None, :])
+
+
+# ----------------------------------------------------------------------------- zero-cost features
+def _table_with_zc(tmp_path) -> TabularBenchmark:
+    """The fixture table plus a ``_zc`` companion with two made-up zero-cost scores."""
+    import h5py
+
+    dst = tmp_path / FIXTURE.name
+    shutil.copy(FIXTURE, dst)
+    t = TabularBenchmark(FIXTURE)
+    n = t.space.size
+    p = np.log(np.asarray(t.table("params"), dtype=np.float64))
+    rng = np.random.default_rng(0)
+    with h5py.File(tmp_path / (FIXTURE.stem + "_zc.h5"), "w") as f:
+        f.attrs["n_archs"] = n
+        for name, v in (("zc_meco", p + rng.normal(0, 0.1, n)), ("zc_synflow", np.exp(3 * p) * 1e20)):
+            d = f.create_dataset(f"static/{name}", data=v)
+            d.attrs.update(higher_is_better=True, unit="score", seconds_per_arch=0.01)
+        f["static/zc_synflow"][0] = -np.inf  # a degenerate network
+    return TabularBenchmark(dst)
+
+
+def test_zero_cost_features(tmp_path):
+    from nasbench.benchmarks.surrogate import surrogate_features
+    from nasbench.predictors import XGBoostPredictor
+
+    table = _table_with_zc(tmp_path)
+    assert {"zc_meco", "zc_synflow"} <= set(table.static_metrics)
+    cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=3, final_params=TINY, aux_params=TINY,
+                          curve_params=TINY, donor_neighbours=8, zc_features=("meco", "zc_synflow"))
+    s = SurrogateBenchmark(fit_surrogate(table, tmp_path / "zc", cfg))
+    m = s.metadata
+    assert m["feature_names"][-2:] == ["zc_meco", "zc_synflow"]
+    assert m["config"]["zc_features"] == ["meco", "zc_synflow"]
+    assert m["model"]["features"]["zero_cost"] == ["zc_meco", "zc_synflow"]
+    assert m["model"]["features"]["zero_cost_seconds_per_arch"] == {"zc_meco": 0.01, "zc_synflow": 0.01}
+    assert len(m["model"]["features"]["zero_cost_file_sha256"]) == 64
+    # the scores are features, not served metrics (the table answers them)
+    assert not any(x.startswith("zc_") for x in s.static_metrics)
+    # loading needs no companion: queries read predictions.h5
+    idx = np.arange(0, s.space.size, 97)
+    assert np.all(np.isfinite(s.query(idx, fidelity=None, trial=1)["val_acc"]))
+    # the model files take the rebuilt features (finite even for the -inf score)
+    X = surrogate_features(s, table)
+    assert X.shape[1] == len(m["feature_names"]) and np.isfinite(X[:, -1]).all()
+    p = XGBoostPredictor().load_model(s.path / "models" / "final_val_acc.ubj")
+    got = s.query(s._rep, fidelity=s.max_fidelity, seed="mean", metrics=["val_acc"])["val_acc"]
+    np.testing.assert_allclose(got, np.clip(p.predict(X), 0, 100), rtol=1e-5, atol=1e-4)
+    # ... and a table without the companion cannot rebuild them
+    with pytest.raises(SurrogateError, match="zc_meco.*_zc.h5.*missing"):
+        surrogate_features(s, TabularBenchmark(FIXTURE))
+
+
+def test_zero_cost_features_need_the_companion(table, tmp_path):
+    cfg = SurrogateConfig(train_fraction=0.5, final_params=TINY, aux_params=TINY, curve_params=TINY,
+                          zc_features=("meco",))
+    with pytest.raises(SurrogateError, match=r"no zero-cost score 'zc_meco'.*nb201_tiny_zc\.h5.*missing"):
+        fit_surrogate(table, tmp_path / "nozc", cfg)
+    assert not (tmp_path / "nozc").exists()
+    t2 = _table_with_zc(tmp_path)
+    with pytest.raises(SurrogateError, match="lacks it"):
+        fit_surrogate(t2, tmp_path / "nozc", SurrogateConfig(train_fraction=0.5, final_params=TINY,
+                                                            zc_features=("zen",)))
+
+
+def test_cli_zero_cost_features_auto(table, tmp_path):
+    from nasbench.benchmarks.surrogate import DEFAULT_ZC_FEATURES
+    from nasbench.jobs.surrogate import resolve_zc_features
+
+    assert resolve_zc_features(table, "auto") == ()  # no companion: none, said in the progress line
+    assert resolve_zc_features(table, ("none",)) == () and resolve_zc_features(table, ()) == ()
+    assert resolve_zc_features(table, ("meco",)) == ("meco",)
+    full = _table_with_zc(tmp_path)
+    want = DEFAULT_ZC_FEATURES if all(f"zc_{z}" in full.static_metrics for z in DEFAULT_ZC_FEATURES) else ()
+    assert resolve_zc_features(full, ["auto"]) == want

@@ -52,7 +52,7 @@ def table(tmp_path_factory):
 
 def test_fit_on_non_heldout_validate_on_heldout(table, tmp_path):
     b, idx = table
-    cfg = SurrogateConfig(train_fraction=1.0, n_virtual_seeds=4, final_params=TINY, aux_params=TINY,
+    cfg = SurrogateConfig(train_fraction=1.0, n_virtual_seeds=4, final_params=TINY, aux_params=TINY, curve_params=TINY,
                           donor_neighbours=16, name="size-test")
     s = SurrogateBenchmark(fit_surrogate(b, tmp_path / "size-test", cfg))
     meta = s.metadata
@@ -75,7 +75,7 @@ def test_size_checks(table, tmp_path):
     from nasbench.jobs.size_checks import heldout_report, pareto_agreement, width_effects
 
     b, idx = table
-    cfg = SurrogateConfig(train_fraction=1.0, n_virtual_seeds=2, final_params=TINY, aux_params=TINY,
+    cfg = SurrogateConfig(train_fraction=1.0, n_virtual_seeds=2, final_params=TINY, aux_params=TINY, curve_params=TINY,
                           donor_neighbours=16, name="size-test2")
     s = SurrogateBenchmark(fit_surrogate(b, tmp_path / "size-test2", cfg))
     w = width_effects(b)
@@ -96,7 +96,7 @@ def test_live_check_helpers(table, tmp_path):
     from nasbench.jobs.size_validate import compare_incumbents, incumbent_generate_config, surrogate_incumbents
 
     b, idx = table
-    cfg = SurrogateConfig(train_fraction=1.0, n_virtual_seeds=2, final_params=TINY, aux_params=TINY,
+    cfg = SurrogateConfig(train_fraction=1.0, n_virtual_seeds=2, final_params=TINY, aux_params=TINY, curve_params=TINY,
                           donor_neighbours=16, name="size-test3")
     s = SurrogateBenchmark(fit_surrogate(b, tmp_path / "size-test3", cfg))
     inc = surrogate_incumbents(s, strategies=("rs", "re"), seeds=range(2), budget=15)

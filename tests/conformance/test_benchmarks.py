@@ -39,6 +39,7 @@ def _tiny_surrogate(tmp_path_factory) -> Path:
 
     tiny = dict(n_estimators=10, max_depth=3, learning_rate=0.3, n_jobs=1)
     cfg = SurrogateConfig(train_fraction=0.5, n_virtual_seeds=4, final_params=tiny, aux_params=tiny,
+                          curve_params=tiny,
                           donor_neighbours=8)
     return fit_surrogate(TabularBenchmark(FIXTURE), tmp_path_factory.mktemp("surr") / "tiny", cfg)
 
