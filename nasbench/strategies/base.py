@@ -359,6 +359,14 @@ class Strategy:
 
     def _mutate(self, i: int, n_edges: int = 1) -> int:
         """Index of a copy of ``i`` with ``n_edges`` distinct edges changed to a different op."""
+        if n_edges == 1 and self._positional():  # index = sum(ops[e] * K**e): change one digit
+            e = self._randint(self._L)
+            p = self._pow[e]
+            o = (i // p) % self._K
+            new = self._randint(self._K - 1)
+            if new >= o:
+                new += 1
+            return i + (new - o) * p
         ops = self._ops(i)
         if n_edges > 1:
             edges = self._sample(self._L, n_edges)
@@ -371,6 +379,16 @@ class Strategy:
                 new += 1
             ops[e] = new
         return self._index(ops)
+
+    def _positional(self) -> bool:
+        """Whether the space numbers architectures positionally (``SearchSpace``'s own
+        ``index``/``from_index``: ``index = sum(ops[e] * K**e)``), so a one-edge change is
+        arithmetic on the index (same draws, same result as building the op list)."""
+        v = self.__dict__.get("_is_positional")
+        if v is None:
+            t = type(self.space)
+            v = self._is_positional = (t.index is SearchSpace.index and t.from_index is SearchSpace.from_index)
+        return v
 
     def _mutate_unseen(self, i: int, tries: int = 50) -> int | None:
         """A one-edge mutation of ``i`` never asked before; falls back to random unseen."""

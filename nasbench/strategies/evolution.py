@@ -62,6 +62,16 @@ class RegularizedEvolution(Strategy):
         return pop[best][0]
 
     def ask(self, n: int) -> list[Suggestion]:
+        if n == 1:  # the common case, without _ask_evolving's callbacks (same draws, same order)
+            if self._n_asked < self.population_size or not self._population:
+                new = self._random_unseen(1)
+                new = new[0] if new else None
+            else:
+                new = self._mutate_unseen(self._parent())
+            if new is None:
+                return []
+            self._n_asked += 1
+            return self._suggest((new,))
         return self._ask_evolving(
             n, lambda: self._n_asked < self.population_size or not self._population,
             lambda: self._mutate_unseen(self._parent()))

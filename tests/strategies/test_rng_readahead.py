@@ -39,3 +39,21 @@ def test_shared_generator_is_never_read_ahead():
     s = _Fast(_space(), g)
     assert s._randint(6) == int(ref.integers(6))
     assert g.integers(100) == ref.integers(100)  # the caller's generator advanced by one draw only
+
+
+@pytest.mark.parametrize("space_name", ["nb201", "size-mnist1d"])
+def test_arithmetic_one_edge_mutation_equals_the_op_list_path(space_name):
+    """``_mutate`` on a positional space changes one digit of the index; it draws the same
+    numbers and gives the same child as building the op list and looking the index up."""
+    from nasbench.spaces import get_space
+    from nasbench.strategies import RegularizedEvolution
+
+    space = get_space(space_name)
+    fast, slow = RegularizedEvolution(space, 11), RegularizedEvolution(space, 11)
+    slow._is_positional = False  # force the op-list path
+    parents = np.random.default_rng(0).integers(0, space.size, 300).tolist()
+    for i in parents:
+        a, b = fast._mutate(i), slow._mutate(i)
+        assert a == b and a != i
+        assert sum(x != y for x, y in zip(space.from_index(a).ops, space.from_index(i).ops)) == 1
+    assert fast._randint(1 << 20) == slow._randint(1 << 20)  # the streams stayed together
