@@ -168,10 +168,18 @@ def noise_report(surrogate, table, metric: str = "test_acc", n_seeds: int | None
     reps = np.unique(np.asarray(table.arch_class)) if getattr(table, "arch_class", None) is not None \
         else np.arange(table.space.size)
     out = {"metric": metric, "fidelity": int(f), "n_seeds": S}
+    # both sides over the architectures the table trained (a sampled table has NaN elsewhere)
+    rows = np.arange(table.space.size)
+    trained = np.all([np.isfinite(np.asarray(table.query(rows, fidelity=f, trial=k, metrics=[metric]).values[metric],
+                                             dtype=np.float64)) for k in range(S)], axis=0)
+    reps = reps[trained[reps]]
+    rows = rows[trained]
+    out["n_classes"], out["n_rows"] = int(len(reps)), int(len(rows))
     for label, b in (("table", table), ("surrogate", surrogate)):
-        per_rows = np.stack([np.asarray(b.query(np.arange(b.space.size), fidelity=f, trial=k, metrics=[metric])
+        all_rows = np.stack([np.asarray(b.query(np.arange(b.space.size), fidelity=f, trial=k, metrics=[metric])
                                         .values[metric], dtype=np.float64) for k in range(S)])
-        per = per_rows[:, reps]
+        per_rows = all_rows[:, rows]
+        per = all_rows[:, reps]
         sd = per.std(0, ddof=1)
         out[label] = {"seed_std_quantiles": dict(zip(("q10", "q50", "q90", "q99"),
                                                      np.percentile(sd, [10, 50, 90, 99]).round(3).tolist())),

@@ -86,6 +86,13 @@ def test_size_checks(table, tmp_path):
     h = heldout_report(s, b)
     assert h["n_heldout"] == int(is_holdout(idx).sum())
     assert {"surrogate_vs_mean", "surrogate_vs_seed1", "seed0_vs_seed1"} <= set(h["val_acc"])
+    from nasbench.jobs.surrogate import noise_report
+
+    nr = noise_report(s, b)  # a sampled table: only its trained architectures are compared
+    assert nr["n_classes"] == nr["n_rows"] == len(idx)
+    for side in ("table", "surrogate"):
+        assert all(np.isfinite(v) for v in nr[side]["seed_std_quantiles"].values())
+        assert np.isfinite(nr[side]["seed_vs_seed_kendall_classes"])
     p = pareto_agreement(s, b, "flops")
     assert 0 <= p["on_trained"]["jaccard"] <= 1
     assert 0 < p["on_trained"]["hv_ratio_surrogate_front_true_values"] <= 1 + 1e-9
