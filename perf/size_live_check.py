@@ -16,7 +16,7 @@ else:
     inc = surrogate_incumbents(s, strategies=("rs", "re", "ls", "bananas", "reinforce"), seeds=range(6), budget="100x")
     inc_path.write_text(json.dumps(inc, indent=1))
 print(len(inc["runs"]), "runs,", len(inc["archs"]), "distinct incumbents", flush=True)
-cfg = incumbent_generate_config(inc["archs"], str(out / "records"), workers=1)
+cfg = incumbent_generate_config(inc["archs"], str(out / "records"), workers=2)
 generate(cfg, progress=False)
 t = TabularBenchmark(merge_records(out / "records", out / "incumbents.h5",
                                    static_dir="tabular_data/generation/size_mnist1d_latency"))
