@@ -350,9 +350,8 @@ class TabularBenchmark(Benchmark):
         without building an :class:`Evaluation`.  ``metrics`` and ``fidelity`` are checked here."""
         mean = bool(self.seeds_are_means)
         per, static, cost, f = self._plan_one(list(metrics), mean, fidelity)
-        arrays = dict(per + static)
-        kinds = {m: (m in dict(per)) for m in arrays}
-        getters = [(arrays[m].item, kinds[m]) for m in metrics]
+        arrays, per_epoch = dict(per + static), {m for m, _ in per}
+        getters = [(arrays[m].item, m in per_epoch) for m in metrics]
         c_item = cost.item if cost is not None else None
         c_const = None if cost is not None else float(self._eval_cost[f])
         if mean:

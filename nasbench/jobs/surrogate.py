@@ -168,16 +168,18 @@ def noise_report(surrogate, table, metric: str = "test_acc", n_seeds: int | None
     reps = np.unique(np.asarray(table.arch_class)) if getattr(table, "arch_class", None) is not None \
         else np.arange(table.space.size)
     out = {"metric": metric, "fidelity": int(f), "n_seeds": S}
+
+    def seeds_of(b):  # (S, n) the first S seeds of every row
+        return np.stack([np.asarray(b.query(np.arange(b.space.size), fidelity=f, trial=k, metrics=[metric])
+                                    .values[metric], dtype=np.float64) for k in range(S)])
+
     # both sides over the architectures the table trained (a sampled table has NaN elsewhere)
-    rows = np.arange(table.space.size)
-    trained = np.all([np.isfinite(np.asarray(table.query(rows, fidelity=f, trial=k, metrics=[metric]).values[metric],
-                                             dtype=np.float64)) for k in range(S)], axis=0)
+    table_rows = seeds_of(table)
+    trained = np.isfinite(table_rows).all(0)
     reps = reps[trained[reps]]
-    rows = rows[trained]
+    rows = np.flatnonzero(trained)
     out["n_classes"], out["n_rows"] = int(len(reps)), int(len(rows))
-    for label, b in (("table", table), ("surrogate", surrogate)):
-        all_rows = np.stack([np.asarray(b.query(np.arange(b.space.size), fidelity=f, trial=k, metrics=[metric])
-                                        .values[metric], dtype=np.float64) for k in range(S)])
+    for label, all_rows in (("table", table_rows), ("surrogate", seeds_of(surrogate))):
         per_rows = all_rows[:, rows]
         per = all_rows[:, reps]
         sd = per.std(0, ddof=1)

@@ -336,19 +336,9 @@ class BOHB(Hyperband):
         for e, o in enumerate(row):
             ohr[e * K + o] = 1.0
 
-    def _log_kde(self, cand: np.ndarray, data: np.ndarray, bw: float) -> np.ndarray:
-        """``(m,)`` log density of candidates ``(m, L)`` under the kernel density of ``data (d, L)``.
-
-        The product kernel depends only on the number of matching edges, counted with one
-        one-hot matrix product.
-        """
-        K, L = self._K, self._L
-        eye = np.eye(K)
-        matches = eye[cand].reshape(len(cand), L * K) @ eye[data].reshape(len(data), L * K).T  # (m, d)
-        return self._log_kde_of(self._kernel_logs(matches, bw))
-
     def _kernel_logs(self, matches: np.ndarray, bw: float) -> np.ndarray:
-        """Log kernel values from match counts (any shape)."""
+        """Log kernel values from match counts (any shape): the Aitchison-Aitken product kernel
+        depends only on how many edges of a candidate match a data point."""
         K, L = self._K, self._L
         return matches * np.log1p(-bw) + (L - matches) * np.log(bw / (K - 1))
 
@@ -379,7 +369,7 @@ class BOHB(Hyperband):
         cand = np.where(flip, (base + shift) % K, base)
         idx = cand @ np.asarray(self._pow, dtype=np.int64)
         # one match count matrix against every observation, split into the good and bad
-        # densities (same values, same order as _log_kde on each part)
+        # densities
         s = self._kernel_logs(self._eye[cand].reshape(len(cand), L * K) @ oh_all[:n].T, self.bandwidth)  # (m, n)
         ratio = self._log_kde_of(s[:, order[:n_good]]) - self._log_kde_of(s[:, order[n_good:]])
         for k in np.argsort(-ratio, kind="stable"):

@@ -273,6 +273,14 @@ def build_model(
 
         return build_size_model(arch, preset, n_models=n_models, seeds=seeds, **overrides)
     cfg = _resolve(preset, overrides)
+    return pack_models(lambda g: NB201Network(arch, cfg, g), n_models, seeds)
+
+
+def pack_models(make, n_models: int | None, seeds: Sequence[int] | None) -> nn.Module:
+    """``make(g)`` builds a network of ``g`` packed copies; with ``seeds``, copy ``i`` gets
+    exactly the weights of ``make(1)`` under ``torch.manual_seed(seeds[i])`` (torch's global RNG
+    state is saved and restored).  ``n_models`` defaults to ``len(seeds)`` or 1 and must agree
+    with ``seeds``.  Used by every builder that packs seeds."""
     if seeds is not None:
         seeds = [int(s) for s in seeds]
         if n_models is not None and n_models != len(seeds):
@@ -281,13 +289,6 @@ def build_model(
     n_models = 1 if n_models is None else int(n_models)
     if n_models < 1:
         raise ValueError("n_models must be >= 1")
-    return pack_models(lambda g: NB201Network(arch, cfg, g), n_models, seeds)
-
-
-def pack_models(make, n_models: int, seeds: Sequence[int] | None) -> nn.Module:
-    """``make(g)`` builds a network of ``g`` packed copies; with ``seeds``, copy ``i`` gets
-    exactly the weights of ``make(1)`` under ``torch.manual_seed(seeds[i])`` (torch's global RNG
-    state is saved and restored).  Used by every builder that packs seeds."""
     if seeds is None:
         return make(n_models)
     singles = []

@@ -166,14 +166,6 @@ def build_size_model(
         widths = space.widths(arch)
     else:
         widths, arch = tuple(int(w) for w in arch), None
-    if seeds is not None:
-        seeds = [int(s) for s in seeds]
-        if n_models is not None and n_models != len(seeds):
-            raise ValueError(f"n_models={n_models} but {len(seeds)} seeds given")
-        n_models = len(seeds)
-    n_models = 1 if n_models is None else int(n_models)
-    if n_models < 1:
-        raise ValueError("n_models must be >= 1")
     return pack_models(lambda g: SizeNetwork(widths, cfg, g, arch=arch), n_models, seeds)
 
 
