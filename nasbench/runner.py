@@ -158,10 +158,14 @@ def _mean_cost(benchmark, fidelity: int) -> float:
 _STATIC_LOOKUP_LIMIT = 1 << 20
 
 
-def _static_list(benchmark, metric: str) -> list:
-    """Static ``metric`` of every architecture as Python floats (cached per benchmark)."""
-    return _cached(benchmark, ("static_list", metric),
-                   lambda: np.asarray(benchmark.table(metric), dtype=np.float64).reshape(-1).tolist())
+def _static_rows(benchmark, metrics: tuple) -> list:
+    """``rows[i]``: the static ``metrics`` of architecture ``i`` as a tuple of Python floats
+    (cached per benchmark and metric tuple; what a one-architecture step appends to its values)."""
+    def compute():
+        cols = [np.asarray(benchmark.table(m), dtype=np.float64).reshape(-1).tolist() for m in metrics]
+        return list(zip(*cols))
+
+    return _cached(benchmark, ("static_rows", metrics), compute)
 
 
 def mean_full_cost(benchmark) -> float:
@@ -469,10 +473,11 @@ class _Search:
         self._metric_sets: dict = {}
 
     def metric_set(self, strat: Strategy) -> tuple:
-        """``(q_metrics, s_items, c_items, constraints, oracle, q_scalar, static_tail)`` for a
+        """``(q_metrics, s_items, c_items, constraints, oracle, q_scalar, static_rows)`` for a
         strategy's metrics and constraints; ``s_items``/``c_items`` pair each strategy metric /
         constraint with its position in ``q_metrics`` (the order of a trace row's values);
-        one-architecture queries ask for ``q_scalar`` and append ``static_tail[k][index]``."""
+        one-architecture queries ask for ``q_scalar`` and append ``static_rows[index]`` (the
+        trailing static metrics of ``q_metrics``; None when there are none)."""
         s_metrics = tuple(strat.metrics)
         constraints = dict(strat.constraints)
         key = (s_metrics, tuple(constraints.items()))
@@ -503,12 +508,14 @@ class _Search:
         n_tail = 0
         while n_tail < len(q) - 2 and q[len(q) - 1 - n_tail] in static:
             n_tail += 1
-        tail: tuple = ()
+        rows = None
         if (n_tail and self.space.size <= _STATIC_LOOKUP_LIMIT and hasattr(bench, "table")
                 and getattr(bench, "cheap_tables", True)):
-            tail = tuple(_static_list(bench, m) for m in q[len(q) - n_tail:])
+            rows = _static_rows(bench, q[len(q) - n_tail:])
+        else:
+            n_tail = 0
         got = (q, tuple((m, pos[m]) for m in s_metrics), tuple((pos[m], cap) for m, cap in constraints.items()),
-               constraints, oracle(bench, constraints), q[:len(q) - len(tail)], tail)
+               constraints, oracle(bench, constraints), q[:len(q) - n_tail], rows)
         self._metric_sets[key] = got
         return got
 
@@ -554,16 +561,15 @@ def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
                                              else None)
         if read is not None:  # a table: read the numbers straight from its arrays
             v, c = read(i, trial)
-            if r.static_tail:
-                v = v + tuple([col[i] for col in r.static_tail])
+            if r.static_rows is not None:
+                v = v + r.static_rows[i]
         else:
             ev = bench.query(arch, fidelity=f, trial=trial, metrics=q)
             vals = ev.values  # (1,) arrays
             c = float(ev.cost[0])
-            v = [float(vals[m][0]) for m in q]
-            for col in r.static_tail:
-                v.append(col[i])
-            v = tuple(v)
+            v = tuple([float(vals[m][0]) for m in q])
+            if r.static_rows is not None:
+                v = v + r.static_rows[i]
         out = [(v, c if math.isfinite(c) else _mean_cost(bench, f))]
         return out, time.perf_counter() - tb
     f0, q0 = jobs[0][2], jobs[0][0].q_metrics
@@ -610,7 +616,7 @@ class _Run:
         self.trials: list[int] = []
         self.tpos = 0
         (self.q_metrics, self.s_items, self.c_items, constraints, the_oracle, self.q_scalar,
-         self.static_tail) = search.metric_set(strat)
+         self.static_rows) = search.metric_set(strat)
         self.charge = search.charge_per_arch(strat)  # charged static information (zero-cost scores)
         self.name = search.name or _strategy_name(search.factory, strat)
         meta = {
@@ -642,6 +648,9 @@ class _Run:
         self.max_evals, self.max_cost = budget.evaluations, budget.cost
         self.ask, self.tell = strat.ask, strat.tell  # bound once
         self.s_one = self.s_items[0] if len(self.s_items) == 1 else None
+        # one-metric built-in strategies take one result as a float (Strategy._runner_tell)
+        self.tell_one = strat._runner_tell() if self.s_one is not None else None
+        self.s_pos = self.s_one[1] if self.s_one is not None else -1
         self.callbacks = search.callbacks
         self.t_strat = self.t_bench = 0.0
         self.t0 = time.perf_counter()
@@ -741,7 +750,9 @@ class _Run:
         self.add_row((i, f, trial, w, cost, start, finish, ts - self.t0, inc,
                       self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
         one = self.s_one
-        if one is not None:
+        if self.tell_one is not None:
+            self.tell_one(s, i, values[self.s_pos])
+        elif one is not None:
             self.tell([s], _RunnerValues({one[0]: np.array([values[one[1]]])}))
         else:
             self.tell([s], _RunnerValues({m: np.array([values[p]]) for m, p in self.s_items}))

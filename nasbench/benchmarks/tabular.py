@@ -354,6 +354,28 @@ class TabularBenchmark(Benchmark):
         getters = [(arrays[m].item, m in per_epoch) for m in metrics]
         c_item = cost.item if cost is not None else None
         c_const = None if cost is not None else float(self._eval_cost[f])
+        if c_item is not None and all(p for _, p in getters):  # the runner's usual case
+            items = [g for g, _ in getters]
+            if len(items) == 2:
+                g0, g1 = items
+                if mean:
+                    def read(i, trial):
+                        k = (i, f)
+                        return (g0(k), g1(k)), c_item(k)
+                else:
+                    def read(i, trial):
+                        k = (i, trial, f)
+                        return (g0(k), g1(k)), c_item(k)
+                return read
+            if mean:
+                def read(i, trial):
+                    k = (i, f)
+                    return tuple([g(k) for g in items]), c_item(k)
+            else:
+                def read(i, trial):
+                    k = (i, trial, f)
+                    return tuple([g(k) for g in items]), c_item(k)
+            return read
         if mean:
             def read(i, trial):
                 v = tuple([g((i, f)) if p else g(i) for g, p in getters])

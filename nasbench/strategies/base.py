@@ -38,6 +38,8 @@ from nasbench.types import Architecture
 
 __all__ = ["Strategy", "Suggestion", "higher_is_better"]
 
+_object_new = object.__new__
+
 
 def higher_is_better(metric: str) -> bool:
     """Direction of a metric, by the naming rule of :class:`~nasbench.benchmarks.base.Benchmark`."""
@@ -138,6 +140,41 @@ class Strategy:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(seed={self.seed!r})"
+
+    # ---------------------------------------------------- runner shortcut
+    #: Methods that ``tell`` calls and a class's ``_tell_one`` does not (besides ``tell``,
+    #: ``_check_tell``, ``_score_list`` and ``_score1``, always checked): the runner's shortcut
+    #: is used only while a subclass overrides none of them.
+    _tell_one_mirrors: tuple[str, ...] = ()
+
+    def _runner_tell(self):
+        """The runner's shortcut for telling one result of a one-metric strategy, or None.
+
+        Classes may define ``_tell_one(suggestion, index, value)``: exactly what
+        ``tell([suggestion], {metrics[0]: np.array([value])})`` does (``index`` is the space
+        index of ``suggestion.arch``; ``value`` a Python float, NaN for no result), without
+        building arrays or checking what the runner already checked.  It is returned only when
+        ``tell``, ``_check_tell``, the scoring helpers and the methods named in
+        ``_tell_one_mirrors`` are those of the class that defines ``_tell_one``, so a subclass
+        that changes how results are told is always told through its own ``tell``."""
+        cls = type(self)
+        if len(self.metrics) != 1:
+            return None
+        for owner in cls.__mro__:
+            if "_tell_one" in owner.__dict__:
+                same = all(getattr(cls, m) is getattr(owner, m)
+                           for m in ("tell", "_check_tell", "_score_list", "_score1", *owner._tell_one_mirrors))
+                return self._tell_one if same else None
+        return None
+
+    def _score1(self, v: float) -> float:
+        """One value of the objective as :meth:`_score_list` scores it (higher is better, NaN is ``-inf``)."""
+        h = self.__dict__.get("_hib")
+        if h is None:
+            h = self._hib = higher_is_better(self.objective)
+        if v != v:
+            return -math.inf
+        return v if h else -v
 
     # ------------------------------------------------------ random draws
     # ``rng.integers(n)`` and ``rng.choice(n, size=k, replace=False)`` cost about 1 and 4.5 us
@@ -308,8 +345,11 @@ class Strategy:
             i = int(i)
             asked.add(i)
             s = cache.get(i)
-            if s is None:
-                s = cache[i] = Suggestion(arch(i))
+            if s is None:  # Suggestion(arch(i)) without the frozen dataclass's __init__
+                s = cache[i] = _object_new(Suggestion)
+                d = s.__dict__
+                d["arch"] = arch(i)
+                d["fidelity"] = None
             out.append(s)
         return out
 

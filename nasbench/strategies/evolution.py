@@ -79,9 +79,19 @@ class RegularizedEvolution(Strategy):
     def tell(self, suggestions, values) -> None:
         idx, _ = self._check_tell(suggestions, values)
         for i, s in zip(idx, self._member_scores(values)):
-            self._population.append((i, s))
-            if len(self._population) > self.population_size:
-                self._population.popleft()
+            self._add_member(i, s)
+
+    def _add_member(self, i: int, score: float) -> None:
+        """The newest member joins; the oldest dies when the population is full (aging)."""
+        pop = self._population
+        pop.append((i, score))
+        if len(pop) > self.population_size:
+            pop.popleft()
+
+    _tell_one_mirrors = ("_member_scores",)  # tell scores through it; _tell_one does not
+
+    def _tell_one(self, suggestion, i, value) -> None:  # the runner's shortcut (see Strategy._runner_tell)
+        self._add_member(i, self._score1(value))
 
     def _member_scores(self, values):
         return self._score_list(values)

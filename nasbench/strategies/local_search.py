@@ -119,8 +119,15 @@ class LocalSearch(Strategy):
     def tell(self, suggestions, values) -> None:
         idx, _ = self._check_tell(suggestions, values)
         for i, s in zip(idx, self._score_list(values)):
-            self._pending.discard(i)
-            self._scores[i] = s
-            if (self.variant == "first" and self._center is not None and i in self._round
-                    and s > self._scores[self._center]):
-                self._set_center(i)  # move at once; late results of the old round are only recorded
+            self._told(i, s)
+
+    def _tell_one(self, suggestion, i, value) -> None:  # the runner's shortcut (see Strategy._runner_tell)
+        self._told(i, self._score1(value))
+
+    def _told(self, i: int, s: float) -> None:
+        """Record the score ``s`` of architecture ``i``; move the centre at once (first improvement)."""
+        self._pending.discard(i)
+        self._scores[i] = s
+        if (self.variant == "first" and self._center is not None and i in self._round
+                and s > self._scores[self._center]):
+            self._set_center(i)  # move at once; late results of the old round are only recorded

@@ -220,21 +220,28 @@ class SuccessiveHalving(Strategy):
         losses = (np.asarray(values["train_loss"], dtype=np.float64).tolist() if self.rung_metric == "sotl"
                   else [math.nan] * len(idx))
         for i, f, s, loss in zip(idx, fid, scores, losses):
-            b = self._owner.pop((i, f), None)
-            if self.rung_metric == "sotl" and f is not None:
-                self._sotl[i] = self._sotl.get(i, 0.0) + (loss if math.isfinite(loss) else math.inf)
-                self._reached[i] = int(f)
-                if b is not None and b.rung + 1 < len(b.rungs):
-                    if f < b.fidelity:  # not at the rung yet: ask the next epoch
-                        self._steps.append((i, b))
-                        continue
-                    s = -self._sotl[i]
-            self._observe(i, f, s)
-            if b is None:
-                continue  # not one of ours (or told twice): only observed
-            b.pending.discard(i)
-            b.results[i] = s
-            self._maybe_promote(b)
+            self._told(i, f, s, loss)
+
+    def _tell_one(self, suggestion, i, value) -> None:  # the runner's shortcut (see Strategy._runner_tell)
+        self._told(i, suggestion.fidelity, self._score1(value))
+
+    def _told(self, i: int, f: int | None, s: float, loss: float = math.nan) -> None:
+        """One result: score ``s`` (and ``train_loss`` for SoTL) of architecture ``i`` at fidelity ``f``."""
+        b = self._owner.pop((i, f), None)
+        if self.rung_metric == "sotl" and f is not None:
+            self._sotl[i] = self._sotl.get(i, 0.0) + (loss if math.isfinite(loss) else math.inf)
+            self._reached[i] = int(f)
+            if b is not None and b.rung + 1 < len(b.rungs):
+                if f < b.fidelity:  # not at the rung yet: ask the next epoch
+                    self._steps.append((i, b))
+                    return
+                s = -self._sotl[i]
+        self._observe(i, f, s)
+        if b is None:
+            return  # not one of ours (or told twice): only observed
+        b.pending.discard(i)
+        b.results[i] = s
+        self._maybe_promote(b)
 
     def _observe(self, i: int, fidelity: int | None, score: float) -> None:
         """Hook for model-based subclasses (every result, at every rung)."""

@@ -141,6 +141,10 @@ class Reinforce(Strategy):
                 continue  # no result: no learning signal
             self._update(i, sign * r)
 
+    def _tell_one(self, suggestion, i, value) -> None:  # the runner's shortcut (see Strategy._runner_tell)
+        if math.isfinite(value):
+            self._update(i, value if higher_is_better(self.objective) else -value)
+
     def _update(self, i: int, r: float) -> None:
         """Baseline update and one policy-gradient step for reward ``r`` of architecture ``i``."""
         self._ema_num = self.momentum * self._ema_num + (1 - self.momentum) * r

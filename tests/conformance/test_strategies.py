@@ -135,3 +135,68 @@ def test_beats_random_search_on_an_easy_landscape(name, easy, rs_traces):
         mine = np.mean([t.final()["regret"] for t in traces])
         theirs = np.mean([t.final()["regret"] for t in rs_traces])
         assert mine < theirs, f"{name} ({kind}): mean regret {mine:.3f} vs random search {theirs:.3f}"
+
+
+def _values_of(i: int) -> float:
+    """A fixed, rugged value per architecture index, NaN for some (a partial table)."""
+    if i % 17 == 3:
+        return float("nan")
+    return float((i * 2654435761) % 1000) / 10.0
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_runner_shortcut_tells_what_tell_tells(name):
+    """Strategy._runner_tell's one-result shortcut leaves a strategy in the state ``tell`` would:
+    the same suggestions follow, step for step (NaN results included)."""
+    from nasbench.strategies.base import Suggestion
+
+    b = bench("synthetic")
+    f = strategy_factory(name, b)
+    plain, fast = f(b.space, 7), f(b.space, 7)
+    one = fast._runner_tell()
+    if one is None:  # told through tell: model-based, several metrics, or no shortcut written
+        assert name in {"bananas", "nsga2", "re-capped", "rs-es", "sh-sotl", "hb-sotl"}, name
+        return
+    metric = plain.metrics[0]
+    for s in (plain, fast):
+        s.setup(b.fidelities, b.fidelity_kind)
+    for step in range(150):
+        a, c = plain.ask(1), fast.ask(1)
+        assert [(x.arch, x.fidelity) for x in a] == [(x.arch, x.fidelity) for x in c], f"step {step}"
+        if not a:
+            break
+        i = b.space.index(a[0].arch)
+        v = _values_of(i) + (a[0].fidelity or 0) * 0.01
+        plain.tell(a, {metric: np.array([v])})
+        one(c[0], i, v)
+        assert isinstance(c[0], Suggestion)
+
+
+def test_runner_shortcut_skipped_when_a_subclass_changes_tell():
+    """A subclass overriding tell (or a method the shortcut bypasses) is told through tell."""
+    from nasbench.strategies import RegularizedEvolution
+
+    class Counting(RegularizedEvolution):
+        told = 0
+
+        def tell(self, suggestions, values):
+            type(self).told += len(suggestions)
+            super().tell(suggestions, values)
+
+    class Rescored(RegularizedEvolution):
+        def _member_scores(self, values):
+            return [-x for x in super()._member_scores(values)]
+
+    b = bench("synthetic")
+    assert RegularizedEvolution(b.space, 0)._runner_tell() is not None
+    assert Counting(b.space, 0)._runner_tell() is None
+    assert Rescored(b.space, 0)._runner_tell() is None
+    tr = run(Counting, b, 25, seed=0)
+    assert Counting.told == len(tr) == 25
+    # a subclass adding nothing keeps the shortcut and the same trace
+    class Same(RegularizedEvolution):
+        pass
+
+    assert Same(b.space, 0)._runner_tell() is not None
+    t1, t2 = run(Same, b, 25, seed=0), run(RegularizedEvolution, b, 25, seed=0)
+    assert np.array_equal(t1.arch, t2.arch) and np.array_equal(t1.values["val_acc"], t2.values["val_acc"])
