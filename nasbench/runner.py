@@ -555,10 +555,13 @@ def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
     if len(jobs) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
         r, i, f, trial, _, _, arch = jobs[0]
         q = r.q_scalar
-        read = search.readers.get((q, f), False)
+        read = r.readers.get(f, False)
         if read is False:
-            read = search.readers[(q, f)] = (bench._scalar_reader(q, f) if type(bench) is TabularBenchmark
-                                             else None)
+            read = search.readers.get((q, f), False)
+            if read is False:
+                read = search.readers[(q, f)] = (bench._scalar_reader(q, f) if type(bench) is TabularBenchmark
+                                                 else None)
+            r.readers[f] = read
         if read is not None:  # a table: read the numbers straight from its arrays
             v, c = read(i, trial)
             if r.static_rows is not None:
@@ -597,8 +600,9 @@ class _Run:
     """One search on its own simulated clock: strategy, query RNG, trace, event queue (free
     workers, running jobs), the runs of each architecture it trained, the incumbent and timers.
 
-    :meth:`step` advances it until it needs evaluations; :meth:`start` puts the answered jobs on
-    the workers; :meth:`close` ends it.  ``run`` drives one of them, ``run_many`` many in lockstep.
+    ``step()`` advances it until it needs evaluations (None: the run is over); ``start(jobs,
+    results)`` puts the answered jobs on the workers (False: the run is over); :meth:`close`
+    ends it.  ``run`` drives one of them, ``run_many`` many in lockstep.
     """
 
     def __init__(self, search: _Search, seed):
@@ -652,6 +656,10 @@ class _Run:
         self.tell_one = strat._runner_tell() if self.s_one is not None else None
         self.s_pos = self.s_one[1] if self.s_one is not None else -1
         self.callbacks = search.callbacks
+        serial = search.n_workers == 1
+        self.step = self._step_serial if serial else self._step_queue
+        self.start = self._start_serial if serial else self._start_queue
+        self.readers: dict = {}  # fidelity -> the table's scalar reader of q_scalar (or None)
         self.t_strat = self.t_bench = 0.0
         self.t0 = time.perf_counter()
 
@@ -693,9 +701,47 @@ class _Run:
                 jobs.append((self, i, f, self.trials[t], 0.0, s, arch))
         return jobs
 
-    def step(self) -> list | None:
-        """Advance until the strategy has suggested jobs to evaluate (returned) or the run is
-        over (None): fill free workers with suggestions, else record the next finished job."""
+    # One step of the event loop is ``step`` (ask until there are jobs to answer, or None when
+    # the run is over), then ``start`` with their answers (False when the run is over).  Runs
+    # with several workers keep an event queue (``_step_queue`` / ``_start_queue``); with one
+    # worker each job is trained and recorded as soon as it is answered (``_step_serial`` /
+    # ``_start_serial``: the same trace, without the queue).  Both record through ``_record``.
+    def _step_serial(self) -> list | None:
+        """One worker: ask for the next job (the previous one is recorded)."""
+        if self.max_evals is not None:
+            if self.n_started >= self.max_evals:
+                return None
+        elif self.clock >= self.max_cost or self.n_started >= _MAX_EVALUATIONS:
+            return None
+        perf = time.perf_counter
+        ts = perf()
+        sugg = self.ask(1)
+        self.t_strat += perf() - ts
+        if not sugg:
+            return None  # the strategy has nothing more to suggest
+        if len(sugg) > 1:
+            raise RuntimeError(f"strategy {self.name!r} returned {len(sugg)} suggestions for ask(1)")
+        return self._jobs(sugg)
+
+    def _start_serial(self, jobs: list, results: list) -> bool:
+        """One worker: train the answered job now and record it; False when it would end after
+        the cost budget (the run is over)."""
+        (_, i, f, trial, paid, s, _), (values, full) = jobs[0], results[0]
+        runs = self.runs
+        extra = self.charge if (self.charge and i not in runs) else 0.0
+        runs[i] = (trial, f, full)
+        cost = max(full - paid, 0.0) + extra
+        self.n_started += 1
+        start = self.clock
+        finish = start + cost
+        if finish > self.finish_limit:
+            return False  # it would end after the budget
+        self.clock = finish
+        self._record(i, f, trial, 0, cost, start, finish, values, s)
+        return True
+
+    def _step_queue(self) -> list | None:
+        """Several workers: fill free workers with suggestions, else record the next finished job."""
         max_evals, max_cost = self.max_evals, self.max_cost
         perf = time.perf_counter
         while True:
@@ -720,8 +766,8 @@ class _Run:
             if not self.heap or not self._complete():
                 return None
 
-    def start(self, jobs: list, results: list) -> None:
-        """Put answered jobs on free workers at the current simulated time."""
+    def _start_queue(self, jobs: list, results: list) -> bool:
+        """Several workers: put answered jobs on free workers at the current simulated time."""
         runs, heap, free, clock = self.runs, self.heap, self.free, self.clock
         charge = self.charge
         for (_, i, f, trial, paid, s, _), (values, full) in zip(jobs, results):
@@ -731,13 +777,20 @@ class _Run:
             heapq.heappush(heap, (clock + cost, self.seq, clock, heapq.heappop(free), (i, f, trial, cost, values, s)))
             self.seq += 1
         self.n_started += len(jobs)
+        return True
 
     def _complete(self) -> bool:
-        """Record the next finished job and tell the strategy; False when the cost budget ends the run."""
+        """Record the next finished job; False when the cost budget ends the run."""
         finish, _, start, w, (i, f, trial, cost, values, s) = heapq.heappop(self.heap)
         if finish > self.finish_limit:
             return False  # this and every later job would end after the budget
         self.clock = finish
+        self._record(i, f, trial, w, cost, start, finish, values, s)
+        heapq.heappush(self.free, w)
+        return True
+
+    def _record(self, i, f, trial, w, cost, start, finish, values, s) -> None:
+        """Add a finished job's trace row (updating the incumbent) and tell the strategy."""
         v = values[0]  # val_acc
         if v > self.inc_val and math.isfinite(v) and (
                 not self.c_items or all(values[p] <= cap for p, cap in self.c_items)):
@@ -749,19 +802,17 @@ class _Run:
         ts = time.perf_counter()
         self.add_row((i, f, trial, w, cost, start, finish, ts - self.t0, inc,
                       self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
-        one = self.s_one
         if self.tell_one is not None:
             self.tell_one(s, i, values[self.s_pos])
-        elif one is not None:
+        elif self.s_one is not None:
+            one = self.s_one
             self.tell([s], _RunnerValues({one[0]: np.array([values[one[1]]])}))
         else:
             self.tell([s], _RunnerValues({m: np.array([values[p]]) for m, p in self.s_items}))
         self.t_strat += time.perf_counter() - ts
-        heapq.heappush(self.free, w)
         if self.callbacks:
             for cb in self.callbacks:
                 cb(self.trace)
-        return True
 
     def close(self, wall: float | None = None) -> Trace:
         """The finished trace, with its timings in ``meta`` (``wall`` given by ``run_many``)."""
@@ -801,12 +852,14 @@ def run(strategy: Callable[..., Strategy], benchmark, budget, seed: int, *, n_wo
         name: str | None = None, record: str | Sequence[str] = "static") -> Trace:
     search = _Search(strategy, benchmark, budget, n_workers, fidelity, callbacks, name, record)
     r = _Run(search, seed)
-    jobs = r.step()
+    step, start = r.step, r.start
+    jobs = step()
     while jobs is not None:
         results, seconds = _evaluate(search, jobs)
         r.t_bench += seconds
-        r.start(jobs, results)
-        jobs = r.step()
+        if not start(jobs, results):
+            break
+        jobs = step()
     return r.close()
 
 
@@ -827,13 +880,15 @@ def run_many(strategy: Callable[..., Strategy], benchmark, budget, seeds: Iterab
         if batch:
             results, seconds = _evaluate(search, batch)
             share = seconds / len(batch)
-            k = 0
+            k, active = 0, []
             for r, jobs in asked:
                 n = len(jobs)
                 r.t_bench += share * n
-                r.start(jobs, results[k:k + n])
+                if r.start(jobs, results[k:k + n]):
+                    active.append(r)
                 k += n
-        active = [r for r, _ in asked]
+        else:
+            active = []
     # wall time: each run's strategy and query time plus an equal share of the rest
     total = time.perf_counter() - t0
     rest = max(total - sum(r.t_strat + r.t_bench for r in runs), 0.0) / max(len(runs), 1)

@@ -246,6 +246,10 @@ class Strategy:
         """``self.rng.choice(n, size=k, replace=False).tolist()``, same draws and stream."""
         if not self._fast or not 0 <= k <= n <= 10000:
             return self.rng.choice(n, size=k, replace=False).tolist()
+        if k <= 8 and 2 * k - 1 <= len(self._u32_buf) - self._u32_pos:
+            out = self._sample_in_block(n, k)
+            if out is not None:
+                return out
         randint = self._randint
         out, seen = [], set()
         for j in range(n - k, n):  # Floyd's algorithm, as numpy
@@ -257,6 +261,34 @@ class Strategy:
         for i in range(k - 1, 0, -1):  # numpy shuffles the sample
             j = randint(i + 1)
             out[i], out[j] = out[j], out[i]
+        return out
+
+    def _sample_in_block(self, n: int, k: int) -> list[int] | None:
+        """``_sample(n, k)`` for ``k <= 8`` with its (at most ``2k - 1``) draws read inline from
+        the current block; None, reading nothing, when a draw would need Lemire's rejection
+        test (then ``_sample`` takes the general path)."""
+        buf, q = self._u32_buf, self._u32_pos
+        out: list[int] = []
+        for j in range(n - k, n):  # Floyd's algorithm (k <= 8: the sample is its own set)
+            b = j + 1
+            if b == 1:
+                v = 0  # a bound of 1 draws nothing
+            else:
+                m = buf[q] * b
+                q += 1
+                if (m & 0xFFFFFFFF) < b:
+                    return None
+                v = m >> 32
+            out.append(j if v in out else v)
+        for i in range(k - 1, 0, -1):  # numpy's shuffle of the sample
+            b = i + 1
+            m = buf[q] * b
+            q += 1
+            if (m & 0xFFFFFFFF) < b:
+                return None
+            j = m >> 32
+            out[i], out[j] = out[j], out[i]
+        self._u32_pos = q
         return out
 
     # ------------------------------------------------------------- helpers
@@ -400,10 +432,24 @@ class Strategy:
     def _mutate(self, i: int, n_edges: int = 1) -> int:
         """Index of a copy of ``i`` with ``n_edges`` distinct edges changed to a different op."""
         if n_edges == 1 and self._positional():  # index = sum(ops[e] * K**e): change one digit
-            e = self._randint(self._L)
+            L, k1 = self._L, self._K - 1
+            buf, q = self._u32_buf, self._u32_pos
+            if self._fast and q + 2 <= len(buf) and L > 1 and k1 > 1:
+                # both draws inline from the block (as _randint reads them), unless either
+                # needs Lemire's rejection test
+                m1, m2 = buf[q] * L, buf[q + 1] * k1
+                if (m1 & 0xFFFFFFFF) >= L and (m2 & 0xFFFFFFFF) >= k1:
+                    self._u32_pos = q + 2
+                    p = self._pow[m1 >> 32]
+                    o = (i // p) % self._K
+                    new = m2 >> 32
+                    if new >= o:
+                        new += 1
+                    return i + (new - o) * p
+            e = self._randint(L)
             p = self._pow[e]
             o = (i // p) % self._K
-            new = self._randint(self._K - 1)
+            new = self._randint(k1)
             if new >= o:
                 new += 1
             return i + (new - o) * p

@@ -49,8 +49,10 @@ class RegularizedEvolution(Strategy):
         pop = self._population
         k = min(self.sample_size, len(pop))
         picks = self._sample(len(pop), k)
-        fit = self._fitness
-        if getattr(fit, "__func__", None) is RegularizedEvolution._fitness:  # plain scores: no key tuples
+        plain = self.__dict__.get("_plain_fitness")
+        if plain is None:
+            plain = self._plain_fitness = type(self)._fitness is RegularizedEvolution._fitness
+        if plain:  # plain scores: no key tuples
             best = picks[0]
             bf = pop[best][1]
             for j in picks[1:]:
@@ -58,6 +60,7 @@ class RegularizedEvolution(Strategy):
                 if f > bf or (f == bf and j < best):
                     best, bf = j, f
         else:
+            fit = self._fitness
             best = max(picks, key=lambda j: (fit(pop[j]), -j))
         return pop[best][0]
 

@@ -57,3 +57,45 @@ def test_arithmetic_one_edge_mutation_equals_the_op_list_path(space_name):
         assert a == b and a != i
         assert sum(x != y for x, y in zip(space.from_index(a).ops, space.from_index(i).ops)) == 1
     assert fast._randint(1 << 20) == slow._randint(1 << 20)  # the streams stayed together
+
+
+def test_inline_sample_leaves_rejection_draws_to_the_general_path():
+    """A block draw that needs Lemire's rejection test (here an output of 0) makes the inline
+    tournament sample give up without reading; the general path then draws what numpy draws."""
+    s = _Fast(_space(), 5)
+    s._randint(7)  # fill a block
+    s._u32_buf[s._u32_pos + 1] = 0  # the second draw of the next sample: leftover 0 < bound
+    pos = s._u32_pos
+    assert s._sample_in_block(10, 3) is None and s._u32_pos == pos
+    ref = _Fast(_space(), 5)
+    ref._randint(7)
+    ref._u32_buf = list(s._u32_buf)
+    got = s._sample(10, 3)
+    # the general path, draw by draw (Floyd + shuffle through _randint)
+    want, seen = [], set()
+    for j in range(7, 10):
+        v = ref._randint(j + 1)
+        v = j if v in seen else v
+        seen.add(v)
+        want.append(v)
+    for i in (2, 1):
+        j = ref._randint(i + 1)
+        want[i], want[j] = want[j], want[i]
+    assert got == want and s._u32_pos == ref._u32_pos
+
+
+def test_inline_mutation_leaves_rejection_draws_to_the_general_path():
+    """A block output that Lemire's method rejects (0 for a bound of 6 edges) sends ``_mutate``
+    to ``_randint``, which skips it as numpy does; the op-list path agrees draw for draw."""
+    from nasbench.spaces import get_space
+    from nasbench.strategies import RegularizedEvolution
+
+    space = get_space("nb201")
+    fast, slow = RegularizedEvolution(space, 4), RegularizedEvolution(space, 4)
+    slow._is_positional = False
+    for s in (fast, slow):
+        s._randint(9)
+        s._u32_buf[s._u32_pos] = 0
+    assert fast._mutate(777) == slow._mutate(777)
+    assert fast._u32_pos == slow._u32_pos
+    assert fast._randint(1000) == slow._randint(1000)
