@@ -469,6 +469,7 @@ class _Search:
         self.space_name = self.space.name
         self.index_of = getattr(self.space, "_index_map", lambda: None)() or {}  # ops -> index
         self.readers: dict = {}  # (metrics, fidelity) -> the table's scalar reader (or None)
+        self.reads_scalars = type(benchmark) is TabularBenchmark  # see reader()
         self.final_test: dict[int, float] = {}
         self._metric_sets: dict = {}
 
@@ -534,6 +535,16 @@ class _Search:
                 total += float(c)
         return total
 
+    def reader(self, q: tuple, fidelity: int):
+        """The table's scalar reader ``read(i, trial) -> (values of q, cost)`` at ``fidelity``
+        (shared by the runs), or None for benchmarks that are not tables."""
+        key = (q, fidelity)
+        read = self.readers.get(key, False)
+        if read is False:
+            bench = self.benchmark
+            read = self.readers[key] = bench._scalar_reader(q, fidelity) if self.reads_scalars else None
+        return read
+
     def test_value(self, i: int) -> float:
         """Seed-mean ``test_acc`` of architecture ``i`` at the top fidelity (reported, not charged)."""
         v = self.final_test.get(i)
@@ -542,6 +553,26 @@ class _Search:
                                       metrics=["test_acc"])
             v = self.final_test[i] = float(np.asarray(ev.values["test_acc"]).reshape(-1)[0])
         return v
+
+
+def _answer_one(search: _Search, job: tuple) -> tuple:
+    """``(values tuple in q_metrics order, full cumulative cost)`` of one job: on a table read
+    straight from its arrays (``TabularBenchmark._scalar_reader``), else one query."""
+    r, i, f, trial, _, _, arch = job
+    read = r.readers.get(f, False)
+    if read is False:
+        read = r.readers[f] = search.reader(r.q_scalar, f)
+    if read is not None:
+        v, c = read(i, trial)
+    else:
+        q = r.q_scalar
+        ev = search.benchmark.query(arch, fidelity=f, trial=trial, metrics=q)
+        vals = ev.values  # (1,) arrays
+        c = float(ev.cost[0])
+        v = tuple([float(vals[m][0]) for m in q])
+    if r.static_rows is not None:
+        v = v + r.static_rows[i]
+    return v, (c if c - c == 0.0 else _mean_cost(search.benchmark, f))  # c - c: NaN/inf test
 
 
 def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
@@ -553,28 +584,7 @@ def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
     bench = search.benchmark
     tb = time.perf_counter()
     if len(jobs) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
-        r, i, f, trial, _, _, arch = jobs[0]
-        q = r.q_scalar
-        read = r.readers.get(f, False)
-        if read is False:
-            read = search.readers.get((q, f), False)
-            if read is False:
-                read = search.readers[(q, f)] = (bench._scalar_reader(q, f) if type(bench) is TabularBenchmark
-                                                 else None)
-            r.readers[f] = read
-        if read is not None:  # a table: read the numbers straight from its arrays
-            v, c = read(i, trial)
-            if r.static_rows is not None:
-                v = v + r.static_rows[i]
-        else:
-            ev = bench.query(arch, fidelity=f, trial=trial, metrics=q)
-            vals = ev.values  # (1,) arrays
-            c = float(ev.cost[0])
-            v = tuple([float(vals[m][0]) for m in q])
-            if r.static_rows is not None:
-                v = v + r.static_rows[i]
-        out = [(v, c if math.isfinite(c) else _mean_cost(bench, f))]
-        return out, time.perf_counter() - tb
+        return [_answer_one(search, jobs[0])], time.perf_counter() - tb
     f0, q0 = jobs[0][2], jobs[0][0].q_metrics
     if all(j[2] == f0 and j[0].q_metrics is q0 for j in jobs):  # the common case: one group
         groups = {(f0, q0): range(len(jobs))}
@@ -585,7 +595,7 @@ def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
     out: list = [None] * len(jobs)
     for (f, q), rows in groups.items():
         if len(rows) == 1:
-            out[rows[0]] = _evaluate(search, [jobs[rows[0]]])[0][0]
+            out[rows[0]] = _answer_one(search, jobs[rows[0]])
             continue
         ev = bench.query(np.array([jobs[r][1] for r in rows], dtype=np.int64), fidelity=f,
                          trial=np.array([jobs[r][3] for r in rows], dtype=np.int64), metrics=q)
@@ -656,77 +666,73 @@ class _Run:
         self.tell_one = strat._runner_tell() if self.s_one is not None else None
         self.s_pos = self.s_one[1] if self.s_one is not None else -1
         self.callbacks = search.callbacks
-        serial = search.n_workers == 1
-        self.step = self._step_serial if serial else self._step_queue
-        self.start = self._start_serial if serial else self._start_queue
         self.readers: dict = {}  # fidelity -> the table's scalar reader of q_scalar (or None)
         self.t_strat = self.t_bench = 0.0
         self.t0 = time.perf_counter()
 
     def _jobs(self, suggestions) -> list:
-        """``(run, index, fidelity, trial, paid, suggestion, arch)`` per suggestion: a higher
+        """:meth:`_job` of each suggestion."""
+        return [self._job(s) for s in suggestions]
+
+    def _job(self, s) -> tuple:
+        """``(run, index, fidelity, trial, paid, suggestion, arch)`` of one suggestion: a higher
         fidelity of an architecture this run trained continues that training on
         ``epoch_of_schedule`` tables (same recorded seed, its cost so far paid); anything else
         is a new training with the next recorded seed drawn by the query RNG
         (``qrng.integers(n_seeds)``, drawn in blocks)."""
         search = self.search
-        index_of, runs, space_name, default_fid = search.index_of, self.runs, search.space_name, search.default_fid
-        jobs = []
-        for s in suggestions:
-            if s.__class__ is Suggestion or isinstance(s, Suggestion):
-                arch, f = s.arch, s.fidelity
-            elif isinstance(s, Architecture):
-                arch, f = s, None
-            else:
-                raise TypeError(f"strategy {self.name!r} returned {type(s).__name__}; expected Suggestion")
-            i = index_of.get(arch.ops) if arch.__class__ is Architecture and arch.space == space_name else None
-            if i is None:
-                i = search.space.index(arch)  # checks the architecture
-            if f is None:
-                f = default_fid
-            else:
-                f = int(f)
-                if f not in search.fid_set:
-                    raise ValueError(f"strategy {self.name!r} asked for fidelity {f}; {search.benchmark.name} has "
-                                     f"{search.fids.tolist()}")
-            st = runs.get(i)
-            if st is not None and f > st[1] and search.continues:
-                jobs.append((self, i, f, st[0], st[2], s, arch))
-            else:
-                t = self.tpos
-                if t == len(self.trials):
-                    self.trials = self.qrng.integers(search.n_seeds, size=_trial_block()).tolist()
-                    t = 0
-                self.tpos = t + 1
-                jobs.append((self, i, f, self.trials[t], 0.0, s, arch))
-        return jobs
+        if s.__class__ is Suggestion or isinstance(s, Suggestion):
+            arch, f = s.arch, s.fidelity
+        elif isinstance(s, Architecture):
+            arch, f = s, None
+        else:
+            raise TypeError(f"strategy {self.name!r} returned {type(s).__name__}; expected Suggestion")
+        i = search.index_of.get(arch.ops) if arch.__class__ is Architecture and arch.space == search.space_name else None
+        if i is None:
+            i = search.space.index(arch)  # checks the architecture
+        if f is None:
+            f = search.default_fid
+        else:
+            f = int(f)
+            if f not in search.fid_set:
+                raise ValueError(f"strategy {self.name!r} asked for fidelity {f}; {search.benchmark.name} has "
+                                 f"{search.fids.tolist()}")
+        st = self.runs.get(i)
+        if st is not None and f > st[1] and search.continues:
+            return (self, i, f, st[0], st[2], s, arch)
+        t = self.tpos
+        if t == len(self.trials):
+            self.trials = self.qrng.integers(search.n_seeds, size=_trial_block()).tolist()
+            t = 0
+        self.tpos = t + 1
+        return (self, i, f, self.trials[t], 0.0, s, arch)
 
-    # One step of the event loop is ``step`` (ask until there are jobs to answer, or None when
-    # the run is over), then ``start`` with their answers (False when the run is over).  Runs
-    # with several workers keep an event queue (``_step_queue`` / ``_start_queue``); with one
-    # worker each job is trained and recorded as soon as it is answered (``_step_serial`` /
-    # ``_start_serial``: the same trace, without the queue).  Both record through ``_record``.
-    def _step_serial(self) -> list | None:
-        """One worker: ask for the next job (the previous one is recorded)."""
+    # The event loop.  With one worker each job is trained and recorded as soon as it is
+    # answered: ``serial_step`` does one whole evaluation (ask, answer, record, tell).  With
+    # several workers (or to answer many runs' jobs with one batched query) a step is ``step``
+    # (ask until there are jobs to answer; None: the run is over) and then ``start`` with their
+    # answers, on an event queue.  Both give the same trace for one worker; both record
+    # through ``_record``.
+    def serial_step(self) -> bool:
+        """One worker: ask for one architecture, answer it, record it and tell the strategy;
+        False when the run is over."""
         if self.max_evals is not None:
             if self.n_started >= self.max_evals:
-                return None
+                return False
         elif self.clock >= self.max_cost or self.n_started >= _MAX_EVALUATIONS:
-            return None
+            return False
         perf = time.perf_counter
         ts = perf()
         sugg = self.ask(1)
-        self.t_strat += perf() - ts
+        tb = perf()
+        self.t_strat += tb - ts
         if not sugg:
-            return None  # the strategy has nothing more to suggest
+            return False  # the strategy has nothing more to suggest
         if len(sugg) > 1:
             raise RuntimeError(f"strategy {self.name!r} returned {len(sugg)} suggestions for ask(1)")
-        return self._jobs(sugg)
-
-    def _start_serial(self, jobs: list, results: list) -> bool:
-        """One worker: train the answered job now and record it; False when it would end after
-        the cost budget (the run is over)."""
-        (_, i, f, trial, paid, s, _), (values, full) = jobs[0], results[0]
+        _, i, f, trial, paid, s, arch = job = self._job(sugg[0])
+        values, full = _answer_one(self.search, job)
+        self.t_bench += perf() - tb
         runs = self.runs
         extra = self.charge if (self.charge and i not in runs) else 0.0
         runs[i] = (trial, f, full)
@@ -740,8 +746,9 @@ class _Run:
         self._record(i, f, trial, 0, cost, start, finish, values, s)
         return True
 
-    def _step_queue(self) -> list | None:
-        """Several workers: fill free workers with suggestions, else record the next finished job."""
+    def step(self) -> list | None:
+        """Fill free workers with suggestions (returned as jobs to answer), else record the next
+        finished job; None when the run is over."""
         max_evals, max_cost = self.max_evals, self.max_cost
         perf = time.perf_counter
         while True:
@@ -766,8 +773,8 @@ class _Run:
             if not self.heap or not self._complete():
                 return None
 
-    def _start_queue(self, jobs: list, results: list) -> bool:
-        """Several workers: put answered jobs on free workers at the current simulated time."""
+    def start(self, jobs: list, results: list) -> None:
+        """Put answered jobs on free workers at the current simulated time."""
         runs, heap, free, clock = self.runs, self.heap, self.free, self.clock
         charge = self.charge
         for (_, i, f, trial, paid, s, _), (values, full) in zip(jobs, results):
@@ -777,7 +784,6 @@ class _Run:
             heapq.heappush(heap, (clock + cost, self.seq, clock, heapq.heappop(free), (i, f, trial, cost, values, s)))
             self.seq += 1
         self.n_started += len(jobs)
-        return True
 
     def _complete(self) -> bool:
         """Record the next finished job; False when the cost budget ends the run."""
@@ -852,14 +858,17 @@ def run(strategy: Callable[..., Strategy], benchmark, budget, seed: int, *, n_wo
         name: str | None = None, record: str | Sequence[str] = "static") -> Trace:
     search = _Search(strategy, benchmark, budget, n_workers, fidelity, callbacks, name, record)
     r = _Run(search, seed)
-    step, start = r.step, r.start
-    jobs = step()
+    if search.n_workers == 1:
+        step = r.serial_step
+        while step():
+            pass
+        return r.close()
+    jobs = r.step()
     while jobs is not None:
         results, seconds = _evaluate(search, jobs)
         r.t_bench += seconds
-        if not start(jobs, results):
-            break
-        jobs = step()
+        r.start(jobs, results)
+        jobs = r.step()
     return r.close()
 
 
@@ -870,6 +879,11 @@ def run_many(strategy: Callable[..., Strategy], benchmark, budget, seeds: Iterab
     t0 = time.perf_counter()
     runs = [_Run(search, s) for s in seeds]
     active = runs
+    if search.n_workers == 1 and search.reads_scalars:
+        # a table answers one architecture from its arrays for less than its share of a
+        # batched query (perf/leaderboard.py), so each round steps every run in turn
+        while active:
+            active = [r for r in active if r.serial_step()]
     while active:
         asked, batch = [], []
         for r in active:
@@ -880,15 +894,13 @@ def run_many(strategy: Callable[..., Strategy], benchmark, budget, seeds: Iterab
         if batch:
             results, seconds = _evaluate(search, batch)
             share = seconds / len(batch)
-            k, active = 0, []
+            k = 0
             for r, jobs in asked:
                 n = len(jobs)
                 r.t_bench += share * n
-                if r.start(jobs, results[k:k + n]):
-                    active.append(r)
+                r.start(jobs, results[k:k + n])
                 k += n
-        else:
-            active = []
+        active = [r for r, _ in asked]
     # wall time: each run's strategy and query time plus an equal share of the rest
     total = time.perf_counter() - t0
     rest = max(total - sum(r.t_strat + r.t_bench for r in runs), 0.0) / max(len(runs), 1)
@@ -906,7 +918,10 @@ run_many.__doc__ = """Run one strategy for many seeds together (lockstep) and re
     run advances until its strategy has suggested what to evaluate next, and all those
     suggestions are answered by one batched query (one recorded seed per row, see
     ``Benchmark.query(trial=...)``), then each run starts its jobs and is told its results in
-    its own completion order.  Lookups, bookkeeping and Python overhead are so shared across
-    runs; only the strategies' own ``ask``/``tell`` remain per run.  ``meta["wall_seconds"]`` of
-    each trace is its strategy and query time plus an equal share of the rest.
+    its own completion order: set-up, lookups and bookkeeping are shared across runs; only the
+    strategies' own ``ask``/``tell`` remain per run.  On tables with one worker per run, a
+    round instead steps each run in turn through :func:`run`'s one-worker step (ask, read the
+    table's arrays, record, tell), which costs less than a row of a batched query there.
+    ``meta["wall_seconds"]`` of each trace is its strategy and query time plus an equal share
+    of the rest.
 """ + _RUN_DOC.format(seed="seeds : iterable of int\n        Run seeds (each as in :func:`run`).")

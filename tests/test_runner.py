@@ -256,3 +256,29 @@ def test_run_many_callbacks_and_errors(bench):
         run_many(RandomSearch, bench, 5, [0, "1"])
     with pytest.raises(TypeError, match="factory"):
         run_many(RandomSearch(bench.space, 0), bench, 5, [0])
+
+
+@pytest.mark.parametrize("strategy", ["rs", "re", "sh", "reinforce", "nsga2"])
+def test_one_worker_step_equals_the_event_queue_on_a_table(strategy):
+    """``run`` with one worker takes ``_Run.serial_step`` (ask, read, record, tell at once); the
+    event-queue step (``step``/``start``, what several workers and batched lockstep use) gives
+    the same trace with one worker, on a partial table (missing results charged the mean)."""
+    from pathlib import Path
+
+    from nasbench import load_benchmark
+    from nasbench.catalog import strategy_factory
+    from nasbench.runner import _evaluate, _Run, _Search
+
+    fx = load_benchmark(Path(__file__).parent / "fixtures" / "nb201_tiny.h5")
+    f = strategy_factory(strategy, fx)
+    for budget in (40, "12x"):
+        search = _Search(f, fx, budget, 1, None, (), None, "static")
+        r = _Run(search, 3)
+        jobs = r.step()
+        while jobs is not None:
+            results, _ = _evaluate(search, jobs)
+            r.start(jobs, results)
+            jobs = r.step()
+        queued = r.close()
+        assert len(queued) > 5
+        assert queued.equals(run(f, fx, budget, 3)), (strategy, budget)
