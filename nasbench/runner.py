@@ -724,13 +724,13 @@ class _Run:
         perf = time.perf_counter
         ts = perf()
         sugg = self.ask(1)
-        tb = perf()
-        self.t_strat += tb - ts
+        self.t_strat += perf() - ts
         if not sugg:
             return False  # the strategy has nothing more to suggest
         if len(sugg) > 1:
             raise RuntimeError(f"strategy {self.name!r} returned {len(sugg)} suggestions for ask(1)")
         _, i, f, trial, paid, s, arch = job = self._job(sugg[0])
+        tb = perf()
         values, full = _answer_one(self.search, job)
         self.t_bench += perf() - tb
         runs = self.runs
@@ -805,9 +805,9 @@ class _Run:
             self.inc_test = self.search.test_value(i)
             self.t_bench += time.perf_counter() - tb
         inc = self.inc_row
-        ts = time.perf_counter()
-        self.add_row((i, f, trial, w, cost, start, finish, ts - self.t0, inc,
+        self.add_row((i, f, trial, w, cost, start, finish, time.perf_counter() - self.t0, inc,
                       self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
+        ts = time.perf_counter()
         if self.tell_one is not None:
             self.tell_one(s, i, values[self.s_pos])
         elif self.s_one is not None:

@@ -70,6 +70,7 @@ class SearchSpace:
         state.pop("_ops_tuples", None)
         state.pop("_arch_of", None)
         state.pop("_sugg_of", None)
+        state.pop("_sugg_at", None)
         state.pop("_onehot_f64", None)
         return state
 

@@ -385,6 +385,33 @@ class Strategy:
             out.append(s)
         return out
 
+    def _suggestion_at(self, i: int, fidelity: int) -> Suggestion:
+        """``Suggestion(arch(i), fidelity)``: one shared frozen value per (architecture,
+        fidelity), cached on the space like its ``Architecture`` objects."""
+        space = self.space
+        cache = space.__dict__.get("_sugg_at")
+        s = cache.get((i, fidelity)) if cache is not None else None
+        if s is None:
+            a = space.from_index(i)
+            s = _object_new(Suggestion)  # Suggestion(a, fidelity) without the dataclass __init__
+            d = s.__dict__
+            d["arch"] = a
+            d["fidelity"] = fidelity
+            if cache is None and "_arch_of" in space.__dict__:
+                cache = space.__dict__["_sugg_at"] = {}
+            if cache is not None:
+                cache[(i, fidelity)] = s
+        return s
+
+    def _suggest1(self, i: int) -> list[Suggestion]:
+        """``_suggest((i,))`` for one index (the cached suggestion without the loop)."""
+        cache = self.space.__dict__.get("_sugg_of")
+        s = cache.get(i) if cache is not None else None
+        if s is None:
+            return self._suggest((i,))
+        self._asked.add(i)
+        return [s]
+
     def _ask_evolving(self, n: int, in_warmup, make_child) -> list[Suggestion]:
         """The ask loop of population methods: a random unseen architecture while
         ``in_warmup()`` is true, else ``make_child()`` (an index or ``None``); stops early

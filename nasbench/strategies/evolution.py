@@ -74,7 +74,7 @@ class RegularizedEvolution(Strategy):
             if new is None:
                 return []
             self._n_asked += 1
-            return self._suggest((new,))
+            return self._suggest1(new)
         return self._ask_evolving(
             n, lambda: self._n_asked < self.population_size or not self._population,
             lambda: self._mutate_unseen(self._parent()))

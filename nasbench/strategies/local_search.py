@@ -114,7 +114,7 @@ class LocalSearch(Strategy):
                 break  # wait for this step's results
             elif not self._advance():
                 break  # space exhausted
-        return self._suggest(out)
+        return self._suggest1(out[0]) if len(out) == 1 else self._suggest(out)
 
     def tell(self, suggestions, values) -> None:
         idx, _ = self._check_tell(suggestions, values)

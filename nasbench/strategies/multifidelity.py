@@ -192,7 +192,7 @@ class SuccessiveHalving(Strategy):
             i, b = self._steps.pop(0)
             f = self._fidelity_for(i, b)
             self._owner[(i, f)] = b
-            out.append(Suggestion(self._arch(i), f))
+            out.append(self._suggestion_at(i, f))
         while len(out) < n:
             b = next((b for b in self._brackets if b.has_work()), None)
             if b is None:
@@ -211,7 +211,7 @@ class SuccessiveHalving(Strategy):
             b.pending.add(i)
             f = self._fidelity_for(i, b)
             self._owner[(i, f)] = b
-            out.append(Suggestion(self._arch(i), f))
+            out.append(self._suggestion_at(i, f))
         return out
 
     def tell(self, suggestions, values) -> None:

@@ -21,7 +21,8 @@ class RandomSearch(Strategy):
     _fast_rng = True  # its draws: rng.integers(size) (see Strategy._randint)
 
     def ask(self, n: int) -> list[Suggestion]:
-        return self._suggest(self._random_unseen(n))
+        new = self._random_unseen(n)
+        return self._suggest1(new[0]) if len(new) == 1 else self._suggest(new)
 
     def tell(self, suggestions, values) -> None:
         self._check_tell(suggestions, values)

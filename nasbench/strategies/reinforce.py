@@ -130,7 +130,7 @@ class Reinforce(Strategy):
                 new = rest[0]
             taken.add(new)
             out.append(new)
-        return self._suggest(out)
+        return self._suggest1(out[0]) if len(out) == 1 else self._suggest(out)
 
     def tell(self, suggestions, values) -> None:
         idx, _ = self._check_tell(suggestions, values)
