@@ -881,9 +881,12 @@ def run_many(strategy: Callable[..., Strategy], benchmark, budget, seeds: Iterab
     active = runs
     if search.n_workers == 1 and search.reads_scalars:
         # a table answers one architecture from its arrays for less than its share of a
-        # batched query (perf/leaderboard.py), so each round steps every run in turn
-        while active:
-            active = [r for r in active if r.serial_step()]
+        # batched query (perf/leaderboard.py), so nothing is gained by rounds: each run goes
+        # to its end in turn (its state stays in the CPU's caches)
+        for r in active:
+            while r.serial_step():
+                pass
+        active = []
     while active:
         asked, batch = [], []
         for r in active:
@@ -919,9 +922,10 @@ run_many.__doc__ = """Run one strategy for many seeds together (lockstep) and re
     suggestions are answered by one batched query (one recorded seed per row, see
     ``Benchmark.query(trial=...)``), then each run starts its jobs and is told its results in
     its own completion order: set-up, lookups and bookkeeping are shared across runs; only the
-    strategies' own ``ask``/``tell`` remain per run.  On tables with one worker per run, a
-    round instead steps each run in turn through :func:`run`'s one-worker step (ask, read the
-    table's arrays, record, tell), which costs less than a row of a batched query there.
+    strategies' own ``ask``/``tell`` remain per run.  On tables with one worker per run there
+    is nothing to batch: :func:`run`'s one-worker step (ask, read the table's arrays, record,
+    tell) costs less than a row of a batched query there, so each run goes to its end in turn
+    (rounds would only move the runs' states in and out of the CPU's caches).
     ``meta["wall_seconds"]`` of each trace is its strategy and query time plus an equal share
     of the rest.
 """ + _RUN_DOC.format(seed="seeds : iterable of int\n        Run seeds (each as in :func:`run`).")
