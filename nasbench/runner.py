@@ -708,43 +708,52 @@ class _Run:
         return (self, i, f, self.trials[t], 0.0, s, arch)
 
     # The event loop.  With one worker each job is trained and recorded as soon as it is
-    # answered: ``serial_step`` does one whole evaluation (ask, answer, record, tell).  With
+    # answered: ``run_serial`` loops over whole evaluations (ask, answer, record, tell).  With
     # several workers (or to answer many runs' jobs with one batched query) a step is ``step``
     # (ask until there are jobs to answer; None: the run is over) and then ``start`` with their
     # answers, on an event queue.  Both give the same trace for one worker; both record
     # through ``_record``.
-    def serial_step(self) -> bool:
-        """One worker: ask for one architecture, answer it, record it and tell the strategy;
-        False when the run is over."""
-        if self.max_evals is not None:
-            if self.n_started >= self.max_evals:
-                return False
-        elif self.clock >= self.max_cost or self.n_started >= _MAX_EVALUATIONS:
-            return False
+    def run_serial(self) -> None:
+        """One worker: ask for one architecture, answer it, record it and tell the strategy,
+        until the run is over (the event queue's trace with one worker: each job finishes
+        before the next ask).  The per-run invariants live in locals for the whole loop."""
+        search = self.search
         perf = time.perf_counter
-        ts = perf()
-        sugg = self.ask(1)
-        self.t_strat += perf() - ts
-        if not sugg:
-            return False  # the strategy has nothing more to suggest
-        if len(sugg) > 1:
-            raise RuntimeError(f"strategy {self.name!r} returned {len(sugg)} suggestions for ask(1)")
-        _, i, f, trial, paid, s, arch = job = self._job(sugg[0])
-        tb = perf()
-        values, full = _answer_one(self.search, job)
-        self.t_bench += perf() - tb
-        runs = self.runs
-        extra = self.charge if (self.charge and i not in runs) else 0.0
-        runs[i] = (trial, f, full)
-        cost = max(full - paid, 0.0) + extra
-        self.n_started += 1
-        start = self.clock
-        finish = start + cost
-        if finish > self.finish_limit:
-            return False  # it would end after the budget
-        self.clock = finish
-        self._record(i, f, trial, 0, cost, start, finish, values, s)
-        return True
+        ask, job_of, record = self.ask, self._job, self._record
+        runs, charge, limit = self.runs, self.charge, self.finish_limit
+        max_evals, max_cost = self.max_evals, self.max_cost
+        clock, n_started, t_strat, t_bench = self.clock, self.n_started, 0.0, 0.0
+        try:
+            while True:
+                if max_evals is not None:
+                    if n_started >= max_evals:
+                        return
+                elif clock >= max_cost or n_started >= _MAX_EVALUATIONS:
+                    return
+                ts = perf()
+                sugg = ask(1)
+                t_strat += perf() - ts
+                if not sugg:
+                    return  # the strategy has nothing more to suggest
+                if len(sugg) > 1:
+                    raise RuntimeError(f"strategy {self.name!r} returned {len(sugg)} suggestions for ask(1)")
+                _, i, f, trial, paid, s, arch = job = job_of(sugg[0])
+                tb = perf()
+                values, full = _answer_one(search, job)
+                t_bench += perf() - tb
+                extra = charge if (charge and i not in runs) else 0.0
+                runs[i] = (trial, f, full)
+                cost = max(full - paid, 0.0) + extra
+                n_started += 1
+                finish = clock + cost
+                if finish > limit:
+                    return  # it would end after the budget
+                record(i, f, trial, 0, cost, clock, finish, values, s)
+                clock = self.clock = finish
+        finally:
+            self.clock, self.n_started = clock, n_started
+            self.t_strat += t_strat
+            self.t_bench += t_bench
 
     def step(self) -> list | None:
         """Fill free workers with suggestions (returned as jobs to answer), else record the next
@@ -859,9 +868,7 @@ def run(strategy: Callable[..., Strategy], benchmark, budget, seed: int, *, n_wo
     search = _Search(strategy, benchmark, budget, n_workers, fidelity, callbacks, name, record)
     r = _Run(search, seed)
     if search.n_workers == 1:
-        step = r.serial_step
-        while step():
-            pass
+        r.run_serial()
         return r.close()
     jobs = r.step()
     while jobs is not None:
@@ -884,8 +891,7 @@ def run_many(strategy: Callable[..., Strategy], benchmark, budget, seeds: Iterab
         # batched query (perf/leaderboard.py), so nothing is gained by rounds: each run goes
         # to its end in turn (its state stays in the CPU's caches)
         for r in active:
-            while r.serial_step():
-                pass
+            r.run_serial()
         active = []
     while active:
         asked, batch = [], []

@@ -14,7 +14,10 @@ query; ``both``, the default, measures the two one after the other):
 * per strategy (the median of ``--repeat`` passes, by CPU time per evaluation): wall time of
   all its runs, evaluations, microseconds per evaluation,
   evaluations per second, and the time per evaluation spent inside the strategy
-  (``ask``/``tell``), inside benchmark queries, and in the runner's own bookkeeping (the rest).
+  (``ask``/``tell``), inside benchmark queries, and in the runner's own bookkeeping (the rest);
+  ``pass 1`` is the first pass's time per evaluation (it also builds the space's shared
+  ``Architecture``/``Suggestion`` value of each architecture it meets first, which later passes
+  reuse).
   Per-evaluation figures are process CPU time (``time.process_time``; the runner's wall-clock
   split scaled to it), so that a machine shared with other work does not inflate them; the
   wall-clock seconds per strategy and in total are printed too;
@@ -195,7 +198,11 @@ def _median_of(repeat: int, measure) -> tuple:
             return sum(r["cpu"] for r in rs) / max(sum(r["n"] for r in rs), 1)
         k = sorted(range(len(reps)), key=lambda j: per_eval(reps[j]))[len(reps) // 2]
         results[s], wall_of[s] = reps[k][0][s], reps[k][1][s]
+        _FIRST_PASS[s] = per_eval(reps[0])
     return results, wall_of, float(np.median([rep[2] for rep in reps]))
+
+
+_FIRST_PASS: dict = {}  # strategy -> CPU seconds per evaluation in the mode's first pass
 
 
 def _goals(summary, base, args) -> None:
@@ -258,7 +265,7 @@ def _warm(name) -> None:
 def _report(mode, args, results, wall_of, total, base) -> dict:
     print(f"\n{mode}: {'one runner.run per seed' if mode == 'single' else 'runner.run_many over the seeds'}")
     print(f"{'strategy':10s} {'wall s':>8s} {'evals':>8s} {'us/eval':>8s} {'evals/s':>9s} {'x baseline':>10s} "
-          f"{'strategy':>9s} {'queries':>8s} {'runner':>7s}  mean final regret")
+          f"{'strategy':>9s} {'queries':>8s} {'runner':>7s} {'pass 1':>7s}  mean final regret")
     non_model = 0.0
     per_eval = {}
     for s in args.strategies:
@@ -272,7 +279,8 @@ def _report(mode, args, results, wall_of, total, base) -> dict:
         per_eval[s] = (per, wall_of[s])
         reg = np.mean([r["regret"] for r in rs])
         print(f"{s:10s} {wall_of[s]:8.2f} {n:8d} {per * 1e6:8.1f} {1 / per:9.0f} {per / base:10.1f} "
-              f"{st / n * 1e6:9.1f} {bq / n * 1e6:8.1f} {max(cpu - st - bq, 0) / n * 1e6:7.1f}  {reg:.3f}")
+              f"{st / n * 1e6:9.1f} {bq / n * 1e6:8.1f} {max(cpu - st - bq, 0) / n * 1e6:7.1f} "
+              f"{_FIRST_PASS.get(s, np.nan) * 1e6:7.1f}  {reg:.3f}")
         if s not in MODEL_BASED:
             non_model += wall_of[s]
     nm = [s for s in args.strategies if s not in MODEL_BASED]

@@ -260,7 +260,7 @@ def test_run_many_callbacks_and_errors(bench):
 
 @pytest.mark.parametrize("strategy", ["rs", "re", "sh", "reinforce", "nsga2"])
 def test_one_worker_step_equals_the_event_queue_on_a_table(strategy):
-    """``run`` with one worker takes ``_Run.serial_step`` (ask, read, record, tell at once); the
+    """``run`` with one worker takes ``_Run.run_serial`` (ask, read, record, tell at once); the
     event-queue step (``step``/``start``, what several workers and batched lockstep use) gives
     the same trace with one worker, on a partial table (missing results charged the mean)."""
     from pathlib import Path
