@@ -468,8 +468,8 @@ class _Search:
         self.hparams = _hparams(strategy)
         self.space_name = self.space.name
         self.index_of = getattr(self.space, "_index_map", lambda: None)() or {}  # ops -> index
-        self.readers: dict = {}  # (metrics, fidelity) -> the table's scalar reader (or None)
-        self.reads_scalars = type(benchmark) is TabularBenchmark  # see reader()
+        self.answerers: dict = {}  # (metrics, fidelity) -> answer(i, trial, arch), see answerer()
+        self.reads_scalars = type(benchmark) is TabularBenchmark  # a table: scalar reads
         self.final_test: dict[int, float] = {}
         self._metric_sets: dict = {}
 
@@ -535,15 +535,26 @@ class _Search:
                 total += float(c)
         return total
 
-    def reader(self, q: tuple, fidelity: int):
-        """The table's scalar reader ``read(i, trial) -> (values of q, cost)`` at ``fidelity``
-        (shared by the runs), or None for benchmarks that are not tables."""
+    def answerer(self, q: tuple, fidelity: int, rows: list | None):
+        """``answer(i, trial, arch) -> (values, full cost)`` of one architecture at ``fidelity``
+        (shared by the runs): the values of ``q`` followed by ``rows[i]`` (the static metrics
+        appended, when ``rows`` is given) as Python floats; on a table read straight from its
+        arrays (``TabularBenchmark._scalar_reader``), else one query per call.  A NaN cost is
+        a missing result (the caller charges the mean)."""
         key = (q, fidelity)
-        read = self.readers.get(key, False)
-        if read is False:
+        ans = self.answerers.get(key)
+        if ans is None:
             bench = self.benchmark
-            read = self.readers[key] = bench._scalar_reader(q, fidelity) if self.reads_scalars else None
-        return read
+            if self.reads_scalars:
+                ans = bench._scalar_reader(q, fidelity, tail=rows)
+            else:
+                def ans(i, trial, arch):
+                    ev = bench.query(arch, fidelity=fidelity, trial=trial, metrics=q)
+                    vals = ev.values  # (1,) arrays
+                    v = tuple([float(vals[m][0]) for m in q])
+                    return (v + rows[i] if rows is not None else v), float(ev.cost[0])
+            self.answerers[key] = ans
+        return ans
 
     def test_value(self, i: int) -> float:
         """Seed-mean ``test_acc`` of architecture ``i`` at the top fidelity (reported, not charged)."""
@@ -555,26 +566,6 @@ class _Search:
         return v
 
 
-def _answer_one(search: _Search, job: tuple) -> tuple:
-    """``(values tuple in q_metrics order, full cumulative cost)`` of one job: on a table read
-    straight from its arrays (``TabularBenchmark._scalar_reader``), else one query."""
-    r, i, f, trial, _, _, arch = job
-    read = r.readers.get(f, False)
-    if read is False:
-        read = r.readers[f] = search.reader(r.q_scalar, f)
-    if read is not None:
-        v, c = read(i, trial)
-    else:
-        q = r.q_scalar
-        ev = search.benchmark.query(arch, fidelity=f, trial=trial, metrics=q)
-        vals = ev.values  # (1,) arrays
-        c = float(ev.cost[0])
-        v = tuple([float(vals[m][0]) for m in q])
-    if r.static_rows is not None:
-        v = v + r.static_rows[i]
-    return v, (c if c - c == 0.0 else _mean_cost(search.benchmark, f))  # c - c: NaN/inf test
-
-
 def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
     """Answer the jobs ``(run, index, fidelity, trial, paid, suggestion, arch)`` of one or many
     runs with one query per (fidelity, metric set), one recorded seed per row.
@@ -584,7 +575,7 @@ def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
     bench = search.benchmark
     tb = time.perf_counter()
     if len(jobs) == 1:  # one architecture: pass the value itself (tables answer it on a scalar path)
-        return [_answer_one(search, jobs[0])], time.perf_counter() - tb
+        return [jobs[0][0].answer(jobs[0])], time.perf_counter() - tb
     f0, q0 = jobs[0][2], jobs[0][0].q_metrics
     if all(j[2] == f0 and j[0].q_metrics is q0 for j in jobs):  # the common case: one group
         groups = {(f0, q0): range(len(jobs))}
@@ -595,7 +586,8 @@ def _evaluate(search: _Search, jobs: list) -> tuple[list, float]:
     out: list = [None] * len(jobs)
     for (f, q), rows in groups.items():
         if len(rows) == 1:
-            out[rows[0]] = _answer_one(search, jobs[rows[0]])
+            job = jobs[rows[0]]
+            out[rows[0]] = job[0].answer(job)
             continue
         ev = bench.query(np.array([jobs[r][1] for r in rows], dtype=np.int64), fidelity=f,
                          trial=np.array([jobs[r][3] for r in rows], dtype=np.int64), metrics=q)
@@ -666,9 +658,19 @@ class _Run:
         self.tell_one = strat._runner_tell() if self.s_one is not None else None
         self.s_pos = self.s_one[1] if self.s_one is not None else -1
         self.callbacks = search.callbacks
-        self.readers: dict = {}  # fidelity -> the table's scalar reader of q_scalar (or None)
+        self.answers: dict = {}  # fidelity -> the search's answerer of q_scalar
         self.t_strat = self.t_bench = 0.0
         self.t0 = time.perf_counter()
+
+    def answer(self, job: tuple) -> tuple:
+        """``(values tuple in q_metrics order, full cumulative cost)`` of one job (a missing
+        result's NaN cost becomes the mean cost at its fidelity)."""
+        _, i, f, trial, _, _, arch = job
+        ans = self.answers.get(f)
+        if ans is None:
+            ans = self.answers[f] = self.search.answerer(self.q_scalar, f, self.static_rows)
+        v, c = ans(i, trial, arch)
+        return v, (c if c - c == 0.0 else _mean_cost(self.search.benchmark, f))  # c - c: NaN/inf test
 
     def _jobs(self, suggestions) -> list:
         """:meth:`_job` of each suggestion."""
@@ -720,7 +722,7 @@ class _Run:
         search = self.search
         perf = time.perf_counter
         ask, job_of, record = self.ask, self._job, self._record
-        runs, charge, limit = self.runs, self.charge, self.finish_limit
+        runs, charge, limit, answers = self.runs, self.charge, self.finish_limit, self.answers
         max_evals, max_cost = self.max_evals, self.max_cost
         clock, n_started, t_strat, t_bench = self.clock, self.n_started, 0.0, 0.0
         try:
@@ -737,10 +739,15 @@ class _Run:
                     return  # the strategy has nothing more to suggest
                 if len(sugg) > 1:
                     raise RuntimeError(f"strategy {self.name!r} returned {len(sugg)} suggestions for ask(1)")
-                _, i, f, trial, paid, s, arch = job = job_of(sugg[0])
+                _, i, f, trial, paid, s, arch = job_of(sugg[0])
                 tb = perf()
-                values, full = _answer_one(search, job)
+                ans = answers.get(f)
+                if ans is None:
+                    ans = answers[f] = search.answerer(self.q_scalar, f, self.static_rows)
+                values, full = ans(i, trial, arch)
                 t_bench += perf() - tb
+                if full - full != 0.0:  # NaN (or inf): a missing result, charged the mean cost
+                    full = _mean_cost(search.benchmark, f)
                 extra = charge if (charge and i not in runs) else 0.0
                 runs[i] = (trial, f, full)
                 cost = max(full - paid, 0.0) + extra

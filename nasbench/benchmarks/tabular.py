@@ -343,52 +343,48 @@ class TabularBenchmark(Benchmark):
             cost = self._seed_mean("__cost__") if mean else self._data.cost()
         return ([(m, arr(m)) for m in per], [(m, self._data.static(m)) for m in static], cost, f)
 
-    def _scalar_reader(self, metrics: tuple, fidelity: int):
-        """For the runner's one-architecture step: ``read(i, trial) -> (values, cost)``, the
-        values of ``metrics`` (in that order) and the cost as Python floats: the same numbers
-        as ``query(i, fidelity=fidelity, trial=trial, metrics=metrics)`` (a trial in range),
-        without building an :class:`Evaluation`.  ``metrics`` and ``fidelity`` are checked here."""
+    def _scalar_reader(self, metrics: tuple, fidelity: int, tail: list | None = None):
+        """For the runner's one-architecture step: ``read(i, trial, arch=None) -> (values,
+        cost)``, the values of ``metrics`` (in that order) followed by ``tail[i]`` (a tuple per
+        architecture, e.g. its static metrics), and the cost, as Python floats: the same
+        numbers as ``query(i, fidelity=fidelity, trial=trial, metrics=metrics)`` (a trial in
+        range), without building an :class:`Evaluation`.  ``metrics`` and ``fidelity`` are
+        checked here; ``arch`` is ignored (the runner's other answerers need it)."""
         mean = bool(self.seeds_are_means)
         per, static, cost, f = self._plan_one(list(metrics), mean, fidelity)
         arrays, per_epoch = dict(per + static), {m for m, _ in per}
         getters = [(arrays[m].item, m in per_epoch) for m in metrics]
         c_item = cost.item if cost is not None else None
         c_const = None if cost is not None else float(self._eval_cost[f])
-        if c_item is not None and all(p for _, p in getters):  # the runner's usual case
-            items = [g for g, _ in getters]
-            if len(items) == 2:
-                g0, g1 = items
-                if mean:
-                    def read(i, trial):
-                        k = (i, f)
-                        return (g0(k), g1(k)), c_item(k)
-                else:
-                    def read(i, trial):
-                        k = (i, trial, f)
-                        return (g0(k), g1(k)), c_item(k)
-                return read
+        tail_of = tail.__getitem__ if tail is not None else _no_tail
+        if c_item is not None and len(getters) == 2 and getters[0][1] and getters[1][1]:  # the runner's case
+            g0, g1 = getters[0][0], getters[1][0]
             if mean:
-                def read(i, trial):
+                def read(i, trial, arch=None):
                     k = (i, f)
-                    return tuple([g(k) for g in items]), c_item(k)
+                    return (g0(k), g1(k)) + tail_of(i), c_item(k)
             else:
-                def read(i, trial):
+                def read(i, trial, arch=None):
                     k = (i, trial, f)
-                    return tuple([g(k) for g in items]), c_item(k)
+                    return (g0(k), g1(k)) + tail_of(i), c_item(k)
             return read
         if mean:
-            def read(i, trial):
-                v = tuple([g((i, f)) if p else g(i) for g, p in getters])
+            def read(i, trial, arch=None):
+                v = tuple([g((i, f)) if p else g(i) for g, p in getters]) + tail_of(i)
                 return v, (c_item((i, f)) if c_item is not None else c_const)
         else:
-            def read(i, trial):
-                v = tuple([g((i, trial, f)) if p else g(i) for g, p in getters])
+            def read(i, trial, arch=None):
+                v = tuple([g((i, trial, f)) if p else g(i) for g, p in getters]) + tail_of(i)
                 return v, (c_item((i, trial, f)) if c_item is not None else c_const)
         return read
 
     def _ops_index(self) -> dict:
         """ops tuple -> index (the space's dict, built on first use, about 10 ms)."""
         return self.space._index_map()
+
+
+def _no_tail(i) -> tuple:
+    return ()
 
 
 def _one_arch(archs):
