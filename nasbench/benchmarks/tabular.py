@@ -357,9 +357,18 @@ class TabularBenchmark(Benchmark):
         c_item = cost.item if cost is not None else None
         c_const = None if cost is not None else float(self._eval_cost[f])
         tail_of = tail.__getitem__ if tail is not None else _no_tail
-        if c_item is not None and len(getters) == 2 and getters[0][1] and getters[1][1]:  # the runner's case
+        if len(getters) == 2 and getters[0][1] and getters[1][1]:  # the runner's case
             g0, g1 = getters[0][0], getters[1][0]
-            if mean:
+            if c_item is None:  # no recorded train times: one cost per fidelity
+                if mean:
+                    def read(i, trial, arch=None):
+                        k = (i, f)
+                        return (g0(k), g1(k)) + tail_of(i), c_const
+                else:
+                    def read(i, trial, arch=None):
+                        k = (i, trial, f)
+                        return (g0(k), g1(k)) + tail_of(i), c_const
+            elif mean:
                 def read(i, trial, arch=None):
                     k = (i, f)
                     return (g0(k), g1(k)) + tail_of(i), c_item(k)

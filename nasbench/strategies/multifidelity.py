@@ -194,7 +194,11 @@ class SuccessiveHalving(Strategy):
             self._owner[(i, f)] = b
             out.append(self._suggestion_at(i, f))
         while len(out) < n:
-            b = next((b for b in self._brackets if b.has_work()), None)
+            for b in self._brackets:  # the first bracket with work (has_work(), inlined)
+                if b.to_sample > 0 or b.queue:
+                    break
+            else:
+                b = None
             if b is None:
                 b = self._new_bracket()
                 self._brackets.append(b)

@@ -274,5 +274,16 @@ def test_runner_scalar_reader_matches_query(which, bench, means_table):
             np.testing.assert_array_equal(np.array(v), np.array(want))  # NaN == NaN here
             assert all(type(x) is float for x in v) and type(c) is float
             np.testing.assert_array_equal(c, float(ev.cost[0]))
+    # the runner's own form: val_acc and test_acc, then a tuple per architecture appended
+    tail = [(float(k), -float(k)) for k in range(b.space.size)]
+    for f in b.fidelities.tolist():
+        read = b._scalar_reader(("val_acc", "test_acc"), int(f), tail=tail)
+        for i in rng.integers(0, b.space.size, 40).tolist():
+            t = int(rng.integers(b.n_seeds))
+            ev = b.query(i, fidelity=int(f), trial=t, metrics=["val_acc", "test_acc"])
+            v, c = read(i, t)
+            want = [float(ev.values["val_acc"][0]), float(ev.values["test_acc"][0]), float(i), -float(i)]
+            np.testing.assert_array_equal(np.array(v), np.array(want))
+            np.testing.assert_array_equal(c, float(ev.cost[0]))
     with pytest.raises(KeyError):
         b._scalar_reader(("no_such_metric",), int(b.fidelities[0]))
