@@ -5,7 +5,7 @@ Benchmark, in this order: the one named in the job; the shipped table ``nb201-mn
 (``nasbench import``); otherwise the synthetic benchmark (not real data — the demo says so).
 It prints which benchmark it runs on, its coverage when the table is incomplete, the leaderboard
 table, the path of the regret figure and the names of the other figures.  Each strategy's seeds run
-together in lockstep (:func:`nasbench.runner.run_many`, through the leaderboard job), so all but the
+together (:func:`nasbench.runner.run_many`, through the leaderboard job), so all but the
 model-based strategies take well under a second.
 """
 from __future__ import annotations
