@@ -149,6 +149,7 @@ def main(argv=None) -> int:
         name = "nb201-mnist1d" if "nb201-mnist1d" in available_benchmarks() else "synthetic"
     t = time.perf_counter()
     bench = _bench(name)
+    args.benchmark_name = name
     from nasbench.runner import Budget
 
     budget = Budget.parse(args.budget, bench)
@@ -205,6 +206,27 @@ def _median_of(repeat: int, measure) -> tuple:
 _FIRST_PASS: dict = {}  # strategy -> CPU seconds per evaluation in the mode's first pass
 
 
+def reinforce_numerics(space, n: int = 3000) -> float:
+    """CPU seconds of the numpy work REINFORCE does per result, nothing else: the policy's
+    softmax over the ``(L, K)`` logits, the ``64 x L`` uniforms of one ask, the gradient
+    ``(onehot - pi) * adv`` and one in-place Adam step (the operations of
+    ``nasbench.strategies.Reinforce``, about 20 numpy calls on 30 numbers)."""
+    from nasbench.strategies import Reinforce
+
+    st = Reinforce(space, 0)
+    onehot = st._onehot(0)
+    best = np.inf
+    for _ in range(3):
+        t = time.process_time()
+        for _ in range(n):
+            p = st.probabilities()
+            st.rng.random((64, st._L))
+            g = np.subtract(onehot, p)
+            st._adam(np.multiply(g, 0.5, out=g))
+        best = min(best, time.process_time() - t)
+    return best / n
+
+
 def _goals(summary, base, args) -> None:
     """Issue 11's goals, each against its figure from this run."""
     print("\ngoals (issue 11), this run:")
@@ -218,6 +240,10 @@ def _goals(summary, base, args) -> None:
             if s not in SURROGATE_MODEL:
                 x = single[s][0] / base
                 print(f"  {s} <= 3x a bare lookup: {x:.1f}x -> {'met' if x <= 3 else 'NOT met'}")
+        if "reinforce" in args.strategies:
+            f = reinforce_numerics(_BENCHES[args.benchmark_name].space)
+            print(f"    (REINFORCE's numpy work alone, per result: {f * 1e6:.1f} us = {f / base:.1f}x the bare "
+                  f"lookup, before any ask/tell logic or bookkeeping)")
     if lock:
         for s in ("rs", "re"):
             if s in lock:
