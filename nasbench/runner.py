@@ -70,6 +70,7 @@ from nasbench.types import Architecture
 __all__ = ["Budget", "Trace", "run", "run_many", "mean_full_cost", "oracle"]
 
 _MAX_EVALUATIONS = 10_000_000  # guard against zero-cost loops under a pure cost budget
+_perf = time.perf_counter
 
 
 # --------------------------------------------------------------------------- budget
@@ -618,9 +619,9 @@ class _Run:
     """One search on its own simulated clock: strategy, query RNG, trace, event queue (free
     workers, running jobs), the runs of each architecture it trained, the incumbent and timers.
 
-    ``step()`` advances it until it needs evaluations (None: the run is over); ``start(jobs,
-    results)`` puts the answered jobs on the workers (False: the run is over); :meth:`close`
-    ends it.  ``run`` drives one of them, ``run_many`` many in lockstep.
+    With one worker, :meth:`run_serial` runs it to its end; otherwise :meth:`step` advances it
+    until it needs evaluations (None: the run is over) and :meth:`start` puts the answered jobs
+    on the workers.  :meth:`close` ends it.  ``run`` drives one of them, ``run_many`` many.
     """
 
     def __init__(self, search: _Search, seed):
@@ -761,7 +762,8 @@ class _Run:
                 if ans is None:
                     ans = answers[f] = search.answerer(self.q_scalar, f, self.static_rows)
                 values, full = ans(i, trial, arch)
-                t_bench += perf() - tb
+                now = perf()
+                t_bench += now - tb
                 if full - full != 0.0:  # NaN (or inf): a missing result, charged the mean cost
                     full = _mean_cost(search.benchmark, f)
                 extra = charge if (charge and i not in runs) else 0.0
@@ -771,8 +773,8 @@ class _Run:
                 finish = clock + cost
                 if finish > limit:
                     return  # it would end after the budget
-                record(i, f, trial, 0, cost, clock, finish, values, s)
-                clock = self.clock = finish
+                record(i, f, trial, 0, cost, clock, finish, values, s, now)
+                clock = finish
         finally:
             self.clock, self.n_started = clock, n_started
             self.t_strat += t_strat
@@ -823,31 +825,33 @@ class _Run:
         if finish > self.finish_limit:
             return False  # this and every later job would end after the budget
         self.clock = finish
-        self._record(i, f, trial, w, cost, start, finish, values, s)
+        self._record(i, f, trial, w, cost, start, finish, values, s, _perf())
         heapq.heappush(self.free, w)
         return True
 
-    def _record(self, i, f, trial, w, cost, start, finish, values, s) -> None:
-        """Add a finished job's trace row (updating the incumbent) and tell the strategy."""
+    def _record(self, i, f, trial, w, cost, start, finish, values, s, now) -> None:
+        """Add a finished job's trace row (updating the incumbent; ``now``, a ``perf_counter``
+        reading, dates its ``wall`` column) and tell the strategy."""
         v = values[0]  # val_acc
         if v > self.inc_val and math.isfinite(v) and (
                 not self.c_items or all(values[p] <= cap for p, cap in self.c_items)):
             self.inc_row, self.inc_val = len(self.trace), v
-            tb = time.perf_counter()
             self.inc_test = self.search.test_value(i)
-            self.t_bench += time.perf_counter() - tb
+            self.t_bench += _perf() - now
+            now = _perf()
         inc = self.inc_row
-        self.add_row((i, f, trial, w, cost, start, finish, time.perf_counter() - self.t0, inc,
+        self.add_row((i, f, trial, w, cost, start, finish, now - self.t0, inc,
                       self.inc_val if inc >= 0 else math.nan, self.inc_test, *values))
-        ts = time.perf_counter()
-        if self.tell_one is not None:
-            self.tell_one(s, i, values[self.s_pos])
+        ts = _perf()
+        tell_one = self.tell_one
+        if tell_one is not None:
+            tell_one(s, i, values[self.s_pos])
         elif self.s_one is not None:
             one = self.s_one
             self.tell([s], _RunnerValues({one[0]: np.array([values[one[1]]])}))
         else:
             self.tell([s], _RunnerValues({m: np.array([values[p]]) for m, p in self.s_items}))
-        self.t_strat += time.perf_counter() - ts
+        self.t_strat += _perf() - ts
         if self.callbacks:
             for cb in self.callbacks:
                 cb(self.trace)

@@ -213,7 +213,7 @@ class SuccessiveHalving(Strategy):
                 b.to_sample -= 1
                 self._asked.add(i)
             b.pending.add(i)
-            f = self._fidelity_for(i, b)
+            f = b.rungs[b.rung] if self.rung_metric is None else self._fidelity_for(i, b)
             self._owner[(i, f)] = b
             out.append(self._suggestion_at(i, f))
         return out
@@ -245,7 +245,8 @@ class SuccessiveHalving(Strategy):
             return  # not one of ours (or told twice): only observed
         b.pending.discard(i)
         b.results[i] = s
-        self._maybe_promote(b)
+        if b.to_sample == 0 and not b.queue and not b.pending:  # b.rung_complete(), inlined
+            self._maybe_promote(b)
 
     def _observe(self, i: int, fidelity: int | None, score: float) -> None:
         """Hook for model-based subclasses (every result, at every rung)."""
