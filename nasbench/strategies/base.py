@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -246,10 +247,34 @@ class Strategy:
         """``self.rng.choice(n, size=k, replace=False).tolist()``, same draws and stream."""
         if not self._fast or not 0 <= k <= n <= 10000:
             return self.rng.choice(n, size=k, replace=False).tolist()
-        if k <= 8 and 2 * k - 1 <= len(self._u32_buf) - self._u32_pos:
-            out = self._sample_in_block(n, k)
-            if out is not None:
-                return out
+        buf, q = self._u32_buf, self._u32_pos
+        if k <= 8 and q + 2 * k - 1 <= len(buf):
+            # every draw read inline from the block (as _randint reads them), unless one needs
+            # Lemire's rejection test: then nothing is consumed and the general path below runs
+            out: list[int] = []
+            for j in range(n - k, n):  # Floyd's algorithm (k <= 8: the sample is its own set)
+                b = j + 1
+                if b == 1:
+                    v = 0  # a bound of 1 draws nothing
+                else:
+                    m = buf[q] * b
+                    q += 1
+                    if (m & 0xFFFFFFFF) < b:
+                        break
+                    v = m >> 32
+                out.append(j if v in out else v)
+            else:
+                for i in range(k - 1, 0, -1):  # numpy's shuffle of the sample
+                    b = i + 1
+                    m = buf[q] * b
+                    q += 1
+                    if (m & 0xFFFFFFFF) < b:
+                        break
+                    j = m >> 32
+                    out[i], out[j] = out[j], out[i]
+                else:
+                    self._u32_pos = q
+                    return out
         randint = self._randint
         out, seen = [], set()
         for j in range(n - k, n):  # Floyd's algorithm, as numpy
@@ -261,34 +286,6 @@ class Strategy:
         for i in range(k - 1, 0, -1):  # numpy shuffles the sample
             j = randint(i + 1)
             out[i], out[j] = out[j], out[i]
-        return out
-
-    def _sample_in_block(self, n: int, k: int) -> list[int] | None:
-        """``_sample(n, k)`` for ``k <= 8`` with its (at most ``2k - 1``) draws read inline from
-        the current block; None, reading nothing, when a draw would need Lemire's rejection
-        test (then ``_sample`` takes the general path)."""
-        buf, q = self._u32_buf, self._u32_pos
-        out: list[int] = []
-        for j in range(n - k, n):  # Floyd's algorithm (k <= 8: the sample is its own set)
-            b = j + 1
-            if b == 1:
-                v = 0  # a bound of 1 draws nothing
-            else:
-                m = buf[q] * b
-                q += 1
-                if (m & 0xFFFFFFFF) < b:
-                    return None
-                v = m >> 32
-            out.append(j if v in out else v)
-        for i in range(k - 1, 0, -1):  # numpy's shuffle of the sample
-            b = i + 1
-            m = buf[q] * b
-            q += 1
-            if (m & 0xFFFFFFFF) < b:
-                return None
-            j = m >> 32
-            out[i], out[j] = out[j], out[i]
-        self._u32_pos = q
         return out
 
     # ------------------------------------------------------------- helpers
@@ -458,7 +455,7 @@ class Strategy:
 
     def _mutate(self, i: int, n_edges: int = 1) -> int:
         """Index of a copy of ``i`` with ``n_edges`` distinct edges changed to a different op."""
-        if n_edges == 1 and self._positional():  # index = sum(ops[e] * K**e): change one digit
+        if n_edges == 1 and self._is_positional:  # index = sum(ops[e] * K**e): change one digit
             L, k1 = self._L, self._K - 1
             buf, q = self._u32_buf, self._u32_pos
             if self._fast and q + 2 <= len(buf) and L > 1 and k1 > 1:
@@ -493,15 +490,14 @@ class Strategy:
             ops[e] = new
         return self._index(ops)
 
-    def _positional(self) -> bool:
+    @cached_property
+    def _is_positional(self) -> bool:
         """Whether the space numbers architectures positionally (``SearchSpace``'s own
         ``index``/``from_index``: ``index = sum(ops[e] * K**e)``), so a one-edge change is
-        arithmetic on the index (same draws, same result as building the op list)."""
-        v = self.__dict__.get("_is_positional")
-        if v is None:
-            t = type(self.space)
-            v = self._is_positional = (t.index is SearchSpace.index and t.from_index is SearchSpace.from_index)
-        return v
+        arithmetic on the index (same draws, same result as building the op list); decided
+        once per strategy."""
+        t = type(self.space)
+        return t.index is SearchSpace.index and t.from_index is SearchSpace.from_index
 
     def _mutate_unseen(self, i: int, tries: int = 50) -> int | None:
         """A one-edge mutation of ``i`` never asked before; falls back to random unseen."""

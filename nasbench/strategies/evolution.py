@@ -41,6 +41,7 @@ class RegularizedEvolution(Strategy):
         self.population_size = int(population_size)
         self.sample_size = int(sample_size)
         self._population: deque[tuple[int, float]] = deque()
+        self._plain_fitness = type(self)._fitness is RegularizedEvolution._fitness
 
     def _fitness(self, member: tuple[int, float]):
         return member[1]
@@ -49,10 +50,7 @@ class RegularizedEvolution(Strategy):
         pop = self._population
         k = min(self.sample_size, len(pop))
         picks = self._sample(len(pop), k)
-        plain = self.__dict__.get("_plain_fitness")
-        if plain is None:
-            plain = self._plain_fitness = type(self)._fitness is RegularizedEvolution._fitness
-        if plain:  # plain scores: no key tuples
+        if self._plain_fitness:  # plain scores: no key tuples
             best = picks[0]
             bf = pop[best][1]
             for j in picks[1:]:
