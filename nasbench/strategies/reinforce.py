@@ -56,10 +56,16 @@ class Reinforce(Strategy):
         self.lr = float(lr)
         self.momentum = float(momentum)
         self.theta_ = np.zeros((self._L, self._K))
-        self._m = np.zeros_like(self.theta_)  # Adam's moments
-        self._v = np.zeros_like(self.theta_)
-        self._buf_a = np.empty_like(self.theta_)
-        self._buf_b = np.empty_like(self.theta_)
+        # Adam's moments m and v stacked as one (2, L, K) array, so that each step of the
+        # update is one numpy call for both (elementwise: the same IEEE operations per entry)
+        self._mv = np.zeros((2, self._L, self._K))
+        self._m, self._v = self._mv[0], self._mv[1]
+        self._mv_decay = np.array([0.9, 0.999]).reshape(2, 1, 1)  # b1, b2 (see _adam)
+        self._mv_gain = np.array([1 - 0.9, 1 - 0.999]).reshape(2, 1, 1)
+        self._mv_bias = np.ones((2, 1, 1))  # 1 - b1**t, 1 - b2**t
+        self._mv_tmp = np.empty_like(self._mv)
+        self._mv_hat = np.empty_like(self._mv)
+        self._grad = np.empty_like(self.theta_)
         self._pol = None
         self._t = 0
         self._ema_num = 0.0
@@ -150,8 +156,9 @@ class Reinforce(Strategy):
         self._ema_num = self.momentum * self._ema_num + (1 - self.momentum) * r
         self._ema_den = self.momentum * self._ema_den + (1 - self.momentum)
         adv = r - self._ema_num / self._ema_den
-        grad = np.subtract(self._onehot(i), self._policy()[1])  # d log pi / d theta = onehot(arch) - pi
-        self._adam(np.multiply(grad, adv, out=grad))
+        grad = np.subtract(self._onehot(i), self._policy()[1], out=self._grad)  # d log pi / d theta
+        grad *= adv
+        self._adam(grad)
 
     def _onehot(self, i: int) -> np.ndarray:
         """``(L, K)`` one-hot of architecture ``i``'s ops (rows of a table shared per space)."""
@@ -170,21 +177,26 @@ class Reinforce(Strategy):
         return out
 
     def _adam(self, g: np.ndarray, b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> None:
-        """One Adam ascent step along ``g`` (every operation in place, in the textbook order
-        ``m = b1*m + (1-b1)*g; v = b2*v + (1-b2)*g*g; theta += lr*mhat / (sqrt(vhat) + eps)``)."""
+        """One Adam ascent step along ``g`` in the textbook order ``m = b1*m + (1-b1)*g;
+        v = b2*v + (1-b2)*g*g; theta += lr*mhat / (sqrt(vhat) + eps)``, every operation in
+        place, ``m`` and ``v`` updated together as the stacked ``(2, L, K)`` array."""
         self._t += 1
         t = self._t
-        m, v, a, b = self._m, self._v, self._buf_a, self._buf_b
-        m *= b1
-        m += np.multiply(g, 1 - b1, out=a)
-        v *= b2
-        np.multiply(g, 1 - b2, out=b)
-        b *= g
-        v += b
-        np.divide(v, 1 - b2**t, out=b)
-        np.sqrt(b, out=b)
-        b += eps
-        np.divide(m, 1 - b1**t, out=a)
-        a *= self.lr
-        a /= b
-        self.theta_ += a
+        mv, tmp, hat = self._mv, self._mv_tmp, self._mv_hat
+        if b1 != 0.9 or b2 != 0.999:
+            self._mv_decay[:, 0, 0] = (b1, b2)
+            self._mv_gain[:, 0, 0] = (1 - b1, 1 - b2)
+        bias = self._mv_bias
+        bias[0, 0, 0] = 1 - b1**t
+        bias[1, 0, 0] = 1 - b2**t
+        mv *= self._mv_decay                            # b1*m, b2*v
+        np.multiply(g, self._mv_gain, out=tmp)          # (1-b1)*g, (1-b2)*g
+        tmp[1] *= g                                     # (1-b2)*g*g
+        mv += tmp
+        np.divide(mv, bias, out=hat)                    # mhat, vhat
+        mhat, vhat = hat[0], hat[1]
+        np.sqrt(vhat, out=vhat)
+        vhat += eps
+        mhat *= self.lr
+        mhat /= vhat
+        self.theta_ += mhat
