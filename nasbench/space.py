@@ -20,6 +20,7 @@ __all__ = ["SearchSpace"]
 #: lazily), so converting architectures costs a dict lookup instead of a validated dot product
 _CACHE_LIMIT = 1 << 20
 _get_ops = attrgetter("ops")
+_get_space = attrgetter("space")
 _object_new = object.__new__
 
 
@@ -31,8 +32,6 @@ def _new_arch(space: str, ops: tuple) -> Architecture:
     d["space"] = space
     d["ops"] = ops
     return a
-
-_get_space = attrgetter("space")
 
 
 class SearchSpace:

@@ -60,7 +60,8 @@ class Reinforce(Strategy):
         # update is one numpy call for both (elementwise: the same IEEE operations per entry)
         self._mv = np.zeros((2, self._L, self._K))
         self._m, self._v = self._mv[0], self._mv[1]
-        self._mv_decay = np.array([0.9, 0.999]).reshape(2, 1, 1)  # b1, b2 (see _adam)
+        self._mv_betas = (0.9, 0.999)  # b1, b2 (see _adam)
+        self._mv_decay = np.array(self._mv_betas).reshape(2, 1, 1)
         self._mv_gain = np.array([1 - 0.9, 1 - 0.999]).reshape(2, 1, 1)
         self._mv_bias = np.ones((2, 1, 1))  # 1 - b1**t, 1 - b2**t
         self._mv_tmp = np.empty_like(self._mv)
@@ -183,9 +184,10 @@ class Reinforce(Strategy):
         self._t += 1
         t = self._t
         mv, tmp, hat = self._mv, self._mv_tmp, self._mv_hat
-        if b1 != 0.9 or b2 != 0.999:
+        if (b1, b2) != self._mv_betas:  # the decays the stacked constants hold
             self._mv_decay[:, 0, 0] = (b1, b2)
             self._mv_gain[:, 0, 0] = (1 - b1, 1 - b2)
+            self._mv_betas = (b1, b2)
         bias = self._mv_bias
         bias[0, 0, 0] = 1 - b1**t
         bias[1, 0, 0] = 1 - b2**t
