@@ -63,7 +63,6 @@ from typing import Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from nasbench.benchmarks.tabular import TabularBenchmark
 from nasbench.strategies.base import Strategy, Suggestion, _RunnerValues
 from nasbench.types import Architecture
 
@@ -481,9 +480,11 @@ class _Search:
         self.space_name = self.space.name
         self.index_of = getattr(self.space, "_index_map", lambda: None)() or {}  # ops -> index
         self.answerers: dict = {}  # (metrics, fidelity) -> answer(i, trial, arch), see answerer()
-        self.reads_scalars = type(benchmark) is TabularBenchmark  # a table: scalar reads
+        # benchmarks whose own class reads one architecture from arrays (tables, surrogates):
+        # a subclass that might answer queries differently goes through query()
+        self.reads_scalars = "_scalar_reader" in type(benchmark).__dict__
         self.final_test: dict[int, float] = {}
-        # a table: its whole column, read once per benchmark
+        # tables and surrogates: the whole column, read once per benchmark
         self.final_list = (_final_tests(benchmark) if self.reads_scalars and self.space.size <= _STATIC_LOOKUP_LIMIT
                            else None)
         self._metric_sets: dict = {}
@@ -553,8 +554,8 @@ class _Search:
     def answerer(self, q: tuple, fidelity: int, rows: list | None):
         """``answer(i, trial, arch) -> (values, full cost)`` of one architecture at ``fidelity``
         (shared by the runs): the values of ``q`` followed by ``rows[i]`` (the static metrics
-        appended, when ``rows`` is given) as Python floats; on a table read straight from its
-        arrays (``TabularBenchmark._scalar_reader``), else one query per call.  A NaN cost is
+        appended, when ``rows`` is given) as Python floats; on a table or a surrogate read
+        straight from its arrays (its ``_scalar_reader``), else one query per call.  A NaN cost is
         a missing result (the caller charges the mean)."""
         key = (q, fidelity)
         ans = self.answerers.get(key)
@@ -914,9 +915,9 @@ def run_many(strategy: Callable[..., Strategy], benchmark, budget, seeds: Iterab
     runs = [_Run(search, s) for s in seeds]
     active = runs
     if search.n_workers == 1 and search.reads_scalars:
-        # a table answers one architecture from its arrays for less than its share of a
-        # batched query (perf/leaderboard.py), so nothing is gained by rounds: each run goes
-        # to its end in turn (its state stays in the CPU's caches)
+        # a table or a surrogate answers one architecture from its arrays for less than its
+        # share of a batched query (perf/leaderboard.py), so nothing is gained by rounds: each
+        # run goes to its end in turn (its state stays in the CPU's caches)
         for r in active:
             r.run_serial()
         active = []
@@ -955,10 +956,11 @@ run_many.__doc__ = """Run one strategy for many seeds together (lockstep) and re
     suggestions are answered by one batched query (one recorded seed per row, see
     ``Benchmark.query(trial=...)``), then each run starts its jobs and is told its results in
     its own completion order: set-up, lookups and bookkeeping are shared across runs; only the
-    strategies' own ``ask``/``tell`` remain per run.  On tables with one worker per run there
-    is nothing to batch: :func:`run`'s one-worker step (ask, read the table's arrays, record,
-    tell) costs less than a row of a batched query there, so each run goes to its end in turn
-    (rounds would only move the runs' states in and out of the CPU's caches).
+    strategies' own ``ask``/``tell`` remain per run.  On tables and surrogate benchmarks with
+    one worker per run there is nothing to batch: :func:`run`'s one-worker step (ask, read the
+    benchmark's arrays, record, tell) costs less than a row of a batched query there, so each
+    run goes to its end in turn (rounds would only move the runs' states in and out of the
+    CPU's caches).
     ``meta["wall_seconds"]`` of each trace is its strategy and query time plus an equal share
     of the rest.
 """ + _RUN_DOC.format(seed="seeds : iterable of int\n        Run seeds (each as in :func:`run`).")

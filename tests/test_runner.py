@@ -260,9 +260,10 @@ def test_run_many_callbacks_and_errors(bench):
 
 @pytest.mark.parametrize("strategy", ["rs", "re", "sh", "reinforce", "nsga2"])
 def test_one_worker_step_equals_the_event_queue_on_a_table(strategy):
-    """``run`` with one worker takes ``_Run.run_serial`` (ask, read, record, tell at once); the
-    event-queue step (``step``/``start``, what several workers and batched lockstep use) gives
-    the same trace with one worker, on a partial table (missing results charged the mean)."""
+    """``run`` with one worker takes ``_Run.run_serial`` (ask, read the arrays, record, tell at
+    once); the event-queue step (``step``/``start``, what several workers and batched lockstep
+    use), answering through ``query``, gives the same trace with one worker, on a partial table
+    (missing results charged the mean)."""
     from pathlib import Path
 
     from nasbench import load_benchmark
@@ -273,6 +274,7 @@ def test_one_worker_step_equals_the_event_queue_on_a_table(strategy):
     f = strategy_factory(strategy, fx)
     for budget in (40, "12x"):
         search = _Search(f, fx, budget, 1, None, (), None, "static")
+        search.reads_scalars = False  # the queue answers through query(), run() reads the arrays
         r = _Run(search, 3)
         jobs = r.step()
         while jobs is not None:

@@ -483,6 +483,37 @@ class SurrogateBenchmark(Benchmark):
         return Evaluation(values=values, cost=cost, fidelity=fidelity, fidelities=self.fidelities,
                           cost_unit=self.cost_unit)
 
+    def _scalar_reader(self, metrics: tuple, fidelity: int, tail: list | None = None):
+        """For the runner's one-architecture step: ``read(i, trial, arch=None) -> (values,
+        cost)``, the values of ``metrics`` (in that order) followed by ``tail[i]``, and the
+        cost, as Python floats: the same numbers as ``query(i, fidelity=fidelity, trial=trial,
+        metrics=metrics)`` (a virtual seed in range), without building an :class:`Evaluation`
+        (see ``TabularBenchmark._scalar_reader``)."""
+        per, static = self.check_metrics(list(metrics))
+        f = self._fpos.get(fidelity)
+        if f is None:
+            f = self.fidelity_pos(fidelity)  # raises, naming the valid fidelities
+        getters = [(self.draws(m).item, True) if m in per else (self._static[m].item, False) for m in metrics]
+        rc = self.__dict__.get("_row_class_list")
+        if rc is None:
+            rc = self._row_class_list = self._row_class.tolist()
+        c_item = self._cost.item
+        tail_of = tail.__getitem__ if tail is not None else _no_tail
+        if len(getters) == 2 and getters[0][1] and getters[1][1]:  # the runner's case
+            g0, g1 = getters[0][0], getters[1][0]
+
+            def read(i, trial, arch=None):
+                c = rc[i]
+                k = (c, trial, f)
+                return (g0(k), g1(k)) + tail_of(i), c_item((c, f))
+            return read
+
+        def read(i, trial, arch=None):
+            c = rc[i]
+            k = (c, trial, f)
+            return tuple([g(k) if p else g(i) for g, p in getters]) + tail_of(i), c_item((c, f))
+        return read
+
     def _query_one(self, a, fidelity, seed, trial, metrics) -> Evaluation:
         """Scalar path: the same result as ``query([a], ...)`` without array set-up."""
         if a.__class__ is Architecture and a.space == self.space.name:
@@ -526,6 +557,10 @@ class SurrogateBenchmark(Benchmark):
         for m in static:
             values[m] = self._static[m][i:i + 1].copy()
         return Evaluation(values, cost, fidelity, self.fidelities, self.cost_unit)
+
+
+def _no_tail(i) -> tuple:
+    return ()
 
 
 @functools.lru_cache(maxsize=4096)

@@ -5,7 +5,8 @@ Writes into ``out``:
 * ``traces/<strategy>/seed_<k>.npz`` — one :class:`~nasbench.runner.Trace` per run (reused on a
   rerun with the same settings, so an interrupted job resumes).  The seeds of a strategy run
   together (:func:`~nasbench.runner.run_many`: same traces as one run per seed, set-up shared;
-  one batched query per step on benchmarks that are not tables); model-based strategies, whose
+  one batched query per step on benchmarks that are neither tables nor surrogates); model-based
+  strategies, whose
   time is their model's, run one seed
   at a time so that an interruption loses at most one run;
 * ``leaderboard.md`` and ``leaderboard.csv`` — the summary table; ``curves.csv`` — anytime

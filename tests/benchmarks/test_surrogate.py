@@ -326,3 +326,44 @@ def test_cli_zero_cost_features_auto(table, tmp_path):
     full = _table_with_zc(tmp_path)
     want = DEFAULT_ZC_FEATURES if all(f"zc_{z}" in full.static_metrics for z in DEFAULT_ZC_FEATURES) else ()
     assert resolve_zc_features(full, ["auto"]) == want
+
+
+def test_runner_scalar_reader_matches_query(surr):
+    """The runner's one-architecture reader returns exactly what ``query(trial=k)`` returns,
+    in its two-metric form (with a tuple per architecture appended) and its general form."""
+    rng = np.random.default_rng(0)
+    general = tuple(dict.fromkeys(["val_acc", "test_acc", *surr.metrics[:3], *surr.static_metrics]))
+    tail = [(float(k),) for k in range(surr.space.size)]
+    for f in surr.fidelities.tolist():
+        for metrics, t_ in ((("val_acc", "test_acc"), tail), (general, None)):
+            read = surr._scalar_reader(metrics, int(f), tail=t_)
+            for i in rng.integers(0, surr.space.size, 30).tolist():
+                k = int(rng.integers(surr.n_seeds))
+                ev = surr.query(i, fidelity=int(f), trial=k, metrics=list(metrics))
+                v, c = read(i, k)
+                want = [float(ev.values[m][0]) for m in metrics] + ([float(i)] if t_ else [])
+                np.testing.assert_array_equal(np.array(v), np.array(want))
+                assert all(type(x) is float for x in v) and type(c) is float
+                assert c == float(ev.cost[0])
+    with pytest.raises(KeyError):
+        surr._scalar_reader(("no_such_metric",), int(surr.fidelities[0]))
+
+
+def test_one_worker_loop_equals_the_event_queue_on_a_surrogate(surr):
+    """``run`` reads a surrogate's arrays directly on one worker; the event-queue step made to
+    answer through ``query`` gives the same trace."""
+    from nasbench.catalog import strategy_factory
+    from nasbench.runner import _evaluate, _Run, _Search, run
+
+    for name in ("re", "hb"):
+        f = strategy_factory(name, surr)
+        search = _Search(f, surr, 40, 1, None, (), None, "static")
+        assert search.reads_scalars
+        search.reads_scalars = False  # answer through query()
+        r = _Run(search, 5)
+        jobs = r.step()
+        while jobs is not None:
+            results, _ = _evaluate(search, jobs)
+            r.start(jobs, results)
+            jobs = r.step()
+        assert r.close().equals(run(f, surr, 40, 5)), name
