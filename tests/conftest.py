@@ -4,6 +4,8 @@
   else ``<repo>/../shared/data/nb201``.
   Tests using it skip with a reason when the folder is absent, except under ``CI=true``, where
   they fail (so they cannot silently skip forever).
+* ``queued_trace(factory, bench, budget, seed)``: the trace of a one-worker run driven through
+  the runner's event queue, answering through ``query()`` (what ``run`` must equal).
 * ``@pytest.mark.gpu`` tests are skipped when CUDA is not available.
 * The suite never writes to the user's home: before any test runs, ``HOME``, the XDG
   directories, ``NASBENCH_CACHE`` (MNIST-1D cache), ``MPLCONFIGDIR`` and ``IPYTHONDIR`` point
@@ -67,3 +69,24 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason="needs a CUDA device (torch.cuda.is_available() is False)")
         for item in gpu_items:
             item.add_marker(skip)
+
+
+@pytest.fixture
+def queued_trace():
+    """``f(factory, bench, budget, seed) -> Trace``: one worker, stepped through the event queue
+    (``_Run.step``/``start``) with every job answered by ``bench.query`` instead of the
+    benchmark's array reader, the path ``run`` with one worker must reproduce."""
+    from nasbench.runner import _evaluate, _Run, _Search
+
+    def trace(factory, bench, budget, seed):
+        search = _Search(factory, bench, budget, 1, None, (), None, "static")
+        search.reads_scalars = False  # answer through query()
+        r = _Run(search, seed)
+        jobs = r.step()
+        while jobs is not None:
+            results, _ = _evaluate(search, jobs)
+            r.start(jobs, results)
+            jobs = r.step()
+        return r.close()
+
+    return trace

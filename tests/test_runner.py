@@ -259,7 +259,7 @@ def test_run_many_callbacks_and_errors(bench):
 
 
 @pytest.mark.parametrize("strategy", ["rs", "re", "sh", "reinforce", "nsga2"])
-def test_one_worker_step_equals_the_event_queue_on_a_table(strategy):
+def test_one_worker_step_equals_the_event_queue_on_a_table(strategy, queued_trace):
     """``run`` with one worker takes ``_Run.run_serial`` (ask, read the arrays, record, tell at
     once); the event-queue step (``step``/``start``, what several workers and batched lockstep
     use), answering through ``query``, gives the same trace with one worker, on a partial table
@@ -268,19 +268,10 @@ def test_one_worker_step_equals_the_event_queue_on_a_table(strategy):
 
     from nasbench import load_benchmark
     from nasbench.catalog import strategy_factory
-    from nasbench.runner import _evaluate, _Run, _Search
 
     fx = load_benchmark(Path(__file__).parent / "fixtures" / "nb201_tiny.h5")
     f = strategy_factory(strategy, fx)
     for budget in (40, "12x"):
-        search = _Search(f, fx, budget, 1, None, (), None, "static")
-        search.reads_scalars = False  # the queue answers through query(), run() reads the arrays
-        r = _Run(search, 3)
-        jobs = r.step()
-        while jobs is not None:
-            results, _ = _evaluate(search, jobs)
-            r.start(jobs, results)
-            jobs = r.step()
-        queued = r.close()
+        queued = queued_trace(f, fx, budget, 3)
         assert len(queued) > 5
         assert queued.equals(run(f, fx, budget, 3)), (strategy, budget)

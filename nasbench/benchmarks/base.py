@@ -60,6 +60,11 @@ def check_trial(trial, n: int, n_seeds: int) -> int | np.ndarray:
     return arr.astype(np.int64, copy=False)
 
 
+def _no_tail(i) -> tuple:
+    """Nothing to append after an architecture's values (the scalar readers' default ``tail``)."""
+    return ()
+
+
 def pick_seeds(n: int, n_seeds: int, seed, trial) -> np.ndarray | None:
     """Seed column per queried architecture: ``(n,)`` int, or ``None`` for the seed mean.
 

@@ -66,7 +66,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, pick_seeds
+from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, _no_tail, pick_seeds
 from nasbench.encodings import NB201_ROUTES, onehot, path_encoding
 from nasbench.space import SearchSpace
 from nasbench.spaces import SPACES
@@ -557,10 +557,6 @@ class SurrogateBenchmark(Benchmark):
         for m in static:
             values[m] = self._static[m][i:i + 1].copy()
         return Evaluation(values, cost, fidelity, self.fidelities, self.cost_unit)
-
-
-def _no_tail(i) -> tuple:
-    return ()
 
 
 @functools.lru_cache(maxsize=4096)

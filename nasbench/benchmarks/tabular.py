@@ -23,7 +23,7 @@ from typing import Sequence
 
 import numpy as np
 
-from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, check_trial, pick_seeds
+from nasbench.benchmarks.base import PER_EPOCH_METRICS, Benchmark, _no_tail, check_trial, pick_seeds
 from nasbench.io.hdf5 import TableData, TableError, open_table
 from nasbench.space import SearchSpace
 from nasbench.spaces import SPACES
@@ -390,10 +390,6 @@ class TabularBenchmark(Benchmark):
     def _ops_index(self) -> dict:
         """ops tuple -> index (the space's dict, built on first use, about 10 ms)."""
         return self.space._index_map()
-
-
-def _no_tail(i) -> tuple:
-    return ()
 
 
 def _one_arch(archs):

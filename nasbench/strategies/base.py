@@ -73,6 +73,15 @@ class Suggestion:
     fidelity: int | None = None
 
 
+def _new_suggestion(arch: Architecture, fidelity: int | None) -> Suggestion:
+    """``Suggestion(arch, fidelity)`` without the frozen dataclass's ``__init__`` (same value)."""
+    s = _object_new(Suggestion)
+    d = s.__dict__
+    d["arch"] = arch
+    d["fidelity"] = fidelity
+    return s
+
+
 class Strategy:
     """Base class of every search strategy (see the module docstring for the contract).
 
@@ -374,11 +383,8 @@ class Strategy:
             i = int(i)
             asked.add(i)
             s = cache.get(i)
-            if s is None:  # Suggestion(arch(i)) without the frozen dataclass's __init__
-                s = cache[i] = _object_new(Suggestion)
-                d = s.__dict__
-                d["arch"] = arch(i)
-                d["fidelity"] = None
+            if s is None:
+                s = cache[i] = _new_suggestion(arch(i), None)
             out.append(s)
         return out
 
@@ -389,11 +395,7 @@ class Strategy:
         cache = space.__dict__.get("_sugg_at")
         s = cache.get((i, fidelity)) if cache is not None else None
         if s is None:
-            a = space.from_index(i)
-            s = _object_new(Suggestion)  # Suggestion(a, fidelity) without the dataclass __init__
-            d = s.__dict__
-            d["arch"] = a
-            d["fidelity"] = fidelity
+            s = _new_suggestion(space.from_index(i), fidelity)
             if cache is None and "_arch_of" in space.__dict__:
                 cache = space.__dict__["_sugg_at"] = {}
             if cache is not None:

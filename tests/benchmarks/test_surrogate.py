@@ -349,21 +349,13 @@ def test_runner_scalar_reader_matches_query(surr):
         surr._scalar_reader(("no_such_metric",), int(surr.fidelities[0]))
 
 
-def test_one_worker_loop_equals_the_event_queue_on_a_surrogate(surr):
+def test_one_worker_loop_equals_the_event_queue_on_a_surrogate(surr, queued_trace):
     """``run`` reads a surrogate's arrays directly on one worker; the event-queue step made to
     answer through ``query`` gives the same trace."""
     from nasbench.catalog import strategy_factory
-    from nasbench.runner import _evaluate, _Run, _Search, run
+    from nasbench.runner import _Search, run
 
     for name in ("re", "hb"):
         f = strategy_factory(name, surr)
-        search = _Search(f, surr, 40, 1, None, (), None, "static")
-        assert search.reads_scalars
-        search.reads_scalars = False  # answer through query()
-        r = _Run(search, 5)
-        jobs = r.step()
-        while jobs is not None:
-            results, _ = _evaluate(search, jobs)
-            r.start(jobs, results)
-            jobs = r.step()
-        assert r.close().equals(run(f, surr, 40, 5)), name
+        assert _Search(f, surr, 40, 1, None, (), None, "static").reads_scalars
+        assert queued_trace(f, surr, 40, 5).equals(run(f, surr, 40, 5)), name
